@@ -1,0 +1,15 @@
+"""Data for `deeper`: offline datasets, `tf.data` input pipelines and
+preprocessing layers fitted on the training split only.
+
+```python
+from deeper.components import data
+ds = data.load("mnist1d")                    # embedded default, offline
+train = data.pipeline(ds.x_train, ds.y_train, batch_size=128, seed=0)
+```
+"""
+
+from deeper.components.data.centering import Centering  # noqa: F401
+from deeper.components.data.datasets import Dataset, from_arrays, load  # noqa: F401
+from deeper.components.data.pca_whitening import PCAWhitening  # noqa: F401
+from deeper.components.data.pipeline import pipeline  # noqa: F401
+from deeper.components.data.standardization import standardization  # noqa: F401
