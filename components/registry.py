@@ -150,7 +150,9 @@ def add(kind, name, obj, *, defaults=None, example=None, invalid=(), input_shape
     if not isinstance(name, str) or not name:
         raise TypeError(f"`name` must be a non-empty string. Received: name={name!r}")
     if name in _REGISTRY[kind] and _REGISTRY[kind][name].obj is not obj:
-        raise ValueError(f"{kind} name {name!r} is already registered to {_REGISTRY[kind][name].obj}")
+        raise ValueError(
+            f"{kind} name {name!r} is already registered to {_REGISTRY[kind][name].obj}"
+        )
     _REGISTRY[kind][name] = Entry(
         kind=kind,
         name=name,

@@ -1,0 +1,76 @@
+"""`pipeline`: a pre-batched, prefetched `tf.data` input reshuffled every epoch."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from deeper.components.validation import check_bool, check_number, check_seed
+
+
+def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False):
+    """Build a `tf.data.Dataset` of `(x_batch, y_batch)` for `model.fit`.
+
+    Each epoch (each new iteration of the dataset) visits every example exactly
+    once in a new order; the sequence of orders is the same for the same
+    `seed`. Shuffling permutes indices, and each batch is gathered in one
+    vectorized op from arrays held in memory, which is much faster than
+    batching element by element; the next batch is prefetched while the model
+    trains on the current one.
+
+    Args:
+        x: inputs, an array with a leading example axis.
+        y: labels (or targets), same length as `x`.
+        batch_size: examples per batch, an integer >= 1, or `"full"` for the
+            whole set as a single batch (full-batch gradient descent).
+        shuffle: reshuffle every epoch. Defaults to `True`.
+        seed: seed of the shuffling order. Defaults to 0.
+        drop_remainder: drop the last, smaller batch. Defaults to `False`.
+
+    Returns:
+        A `tf.data.Dataset` yielding `(x_batch, y_batch)` tuples.
+
+    Example:
+
+    ```python
+    train = pipeline(ds.x_train, ds.y_train, batch_size=64, seed=0)
+    model.fit(train, epochs=10)
+    ```
+    """
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(
+            f"`x` and `y` must have the same length. Received: len(x)={len(x)}, len(y)={len(y)}"
+        )
+    n = len(x)
+    if n == 0:
+        raise ValueError("`x` must hold at least one example. Received: an empty array")
+    if isinstance(batch_size, str):
+        if batch_size != "full":
+            raise ValueError(
+                "`batch_size` must be an integer >= 1 or 'full'. "
+                f"Received: batch_size={batch_size!r}"
+            )
+        batch_size = n
+    batch_size = check_number("batch_size", batch_size, low=1, integer=True)
+    shuffle = check_bool("shuffle", shuffle)
+    seed = check_seed("seed", seed)
+    drop_remainder = check_bool("drop_remainder", drop_remainder)
+    if drop_remainder and batch_size > n:
+        raise ValueError(
+            f"`batch_size` must be at most the number of examples ({n}) when "
+            f"drop_remainder=True, or every batch is dropped. Received: batch_size={batch_size}"
+        )
+
+    xs = tf.constant(x)
+    ys = tf.constant(y)
+    indices = tf.data.Dataset.range(n)
+    if shuffle:
+        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    batches = indices.batch(batch_size, drop_remainder=drop_remainder)
+    return batches.map(
+        lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    ).prefetch(tf.data.AUTOTUNE)
