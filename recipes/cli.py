@@ -56,7 +56,8 @@ def _add_train(sub):
     p.add_argument("--activation", default="relu",
                    help="hidden activation, a deeper or Keras name (default: %(default)s)")
     p.add_argument("--init", default=None,
-                   help="kernel initializer (default: he_normal for ReLU units, else glorot_uniform)")
+                   help="kernel initializer (default: he_normal for ReLU units, "
+                   "else glorot_uniform)")
     p.add_argument("--optimizer", default="nesterov",
                    help="optimizer name: nesterov, momentum, sgd, adam, rmsprop, adagrad, or any "
                    "Keras name (default: %(default)s)")
@@ -66,7 +67,7 @@ def _add_train(sub):
                    help="divide the learning rate by this every --lr-drop-every epochs; 1 keeps it "
                    "constant (default: %(default)s)")
     p.add_argument("--lr-drop-every", type=int, default=None,
-                   help="epochs between learning-rate drops (default: epochs // 2)")
+                   help="epochs between learning-rate drops (default: half of --epochs)")
     p.add_argument("--batch-size", type=int, default=64,
                    help="mini-batch size (default: %(default)s)")
     p.add_argument("--epochs", type=int, default=40, help="maximum epochs (default: %(default)s)")

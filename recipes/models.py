@@ -10,7 +10,6 @@ layer and softmax stay in float32 so the loss is computed in float32.
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 from deeper.components import data, initializers, layers, regularizers
 
@@ -48,8 +47,7 @@ def inputs_and_preprocessing(x_train, standardize):
     inputs = keras.Input(shape=x_train.shape[1:], name="inputs")
     if standardize is None:
         return inputs, inputs
-    norm = data.standardization(standardize, input_shape=x_train.shape[1:])
-    norm.adapt(np.asarray(x_train, dtype="float32"))
+    norm = data.standardization(standardize, input_shape=x_train.shape[1:], data=x_train)
     return inputs, norm(inputs)
 
 

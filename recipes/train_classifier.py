@@ -152,7 +152,7 @@ def train_classifier(
         standardize: `"feature"`, `"channel"`, `"global"` or `None`. Defaults to `"feature"`.
         lr_drop: divide the learning rate by this every `lr_drop_every`
             epochs; 1 keeps it constant. Defaults to 10.
-        lr_drop_every: epochs between drops. Defaults to `epochs // 2`.
+        lr_drop_every: epochs between drops. Defaults to half of `epochs`, rounded up.
         early_stopping: patience in epochs on the validation loss, restoring
             the best weights; `None` or 0 disables it. Defaults to 15.
         seed: seeds weights, dropout and the shuffling order. Defaults to 0.
@@ -162,7 +162,9 @@ def train_classifier(
             output layer and the loss stay in float32. Defaults to `None`.
         distribution: `None`, a `tf.distribute.Strategy`, or `"mirrored"`.
             Defaults to `None`.
-        steps_per_execution: training steps run per call into the graph. Defaults to 8.
+        steps_per_execution: training steps run per call into the graph
+            (1 under a multi-replica strategy, where larger values fail in
+            TF 2.21). Defaults to 8.
         callbacks: extra Keras callbacks for `fit`. Defaults to `None`.
         verbose: Keras `fit` verbosity (1 shows the progress bar). Defaults to 0.
 
@@ -200,7 +202,7 @@ def train_classifier(
     standardize = check_choice("standardize", standardize, STANDARDIZE, allow_none=True)
     lr_drop = check_number("lr_drop", lr_drop, low=1)
     lr_drop_every = check_number("lr_drop_every", lr_drop_every, low=1, integer=True,
-                                 allow_none=True) or max(1, epochs // 2)
+                                 allow_none=True) or -(-epochs // 2)
     early_stopping = check_number("early_stopping", early_stopping, low=0, integer=True,
                                   allow_none=True)
     seed = check_seed("seed", seed)
@@ -213,6 +215,10 @@ def train_classifier(
                         f"Received: callbacks={callbacks!r}")
     mixed_precision = check_choice("mixed_precision", mixed_precision, PRECISIONS, allow_none=True)
     strategy = _strategy(distribution)
+    if strategy is not None and strategy.num_replicas_in_sync > 1:
+        # TF 2.21 + Keras 3.15: MirroredStrategy with steps_per_execution > 1
+        # fails in fit ("You must feed a value for placeholder tensor ...").
+        steps_per_execution = 1
     if init is not None:
         _resolve("init", init, initializers.get)
     _resolve("activation", activation, lambda name: models.activation_layer(name, None))
@@ -281,6 +287,7 @@ def train_classifier(
             monitor="val_loss", patience=early_stopping, restore_best_weights=True))
     start = time.perf_counter()
     history = net.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks,
+                      shuffle=False,  # the pipeline reshuffles every epoch itself
                       verbose=verbose)
     seconds = time.perf_counter() - start
     test = data.pipeline(dataset.x_test, dataset.y_test, batch_size=max(batch_size, 256),

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numbers
 
 import keras
+import numpy as np
 
 from deeper.components.validation import check_choice, check_type
 
 MODES = ("feature", "channel", "global")
 
 
-def standardization(mode="feature", *, input_shape=None):
+def standardization(mode="feature", *, input_shape=None, data=None):
     """Returns Keras's `Normalization` layer set up to standardize inputs.
 
     `y = (x - mean) / sqrt(var)`, with `mean` and the population variance
@@ -34,8 +35,13 @@ def standardization(mode="feature", *, input_shape=None):
             without it, `"feature"` assumes flat `(batch, features)` inputs.
             Defaults to `None`.
 
+        data: training inputs to fit the statistics on now, in float64 and
+            without `adapt`; features constant in `data` (variance 0) are left
+            unscaled instead of divided by Keras's epsilon. Defaults to `None`
+            (an un-adapted layer: call its `adapt`).
+
     Returns:
-        An un-adapted `keras.layers.Normalization`.
+        A `keras.layers.Normalization`, fitted when `data` is given.
 
     Example:
 
@@ -66,4 +72,18 @@ def standardization(mode="feature", *, input_shape=None):
         axis = -1
     else:
         axis = tuple(range(1, len(input_shape) + 1))
-    return keras.layers.Normalization(axis=axis)
+    if data is None:
+        return keras.layers.Normalization(axis=axis)
+    x = np.asarray(data, dtype="float64")
+    if input_shape is not None and x.shape[1:] != tuple(input_shape):
+        raise ValueError(f"`data` examples must have shape {tuple(input_shape)}. "
+                         f"Received: data of shape {x.shape}")
+    keep = () if axis is None else tuple(a % x.ndim for a in np.atleast_1d(axis))
+    reduce = tuple(a for a in range(x.ndim) if a not in keep)
+    mean = x.mean(axis=reduce)
+    variance = x.var(axis=reduce)
+    # A feature constant in training has variance 0; Keras's own `adapt` would
+    # then divide by its epsilon (1e-7) and blow up any other value it takes at
+    # test time. Like scikit-learn's StandardScaler, leave such features unscaled.
+    variance = np.where(variance > 1e-12, variance, 1.0)
+    return keras.layers.Normalization(axis=axis, mean=mean, variance=variance)

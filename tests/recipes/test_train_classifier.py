@@ -91,7 +91,8 @@ def test_custom_model_callable_gets_standardized_inputs(digits):
         return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(32, "relu"),
                                  keras.layers.Dense(num_classes, activation="softmax")])
 
-    run = recipes.train_classifier(digits, model=small, optimizer="adam", **FAST)
+    run = recipes.train_classifier(digits, model=small, optimizer="adam", learning_rate=0.01,
+                                   **FAST)
     assert isinstance(run.model.layers[1], keras.layers.Normalization)
     assert run.test_metrics["accuracy"] > 0.8
 

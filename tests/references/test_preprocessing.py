@@ -225,3 +225,21 @@ def test_standardization_errors():
         standardization(input_shape=(0, 3))
     with pytest.raises(TypeError, match=r"`input_shape` must be .*Received: input_shape=5"):
         standardization(input_shape=5)
+
+
+@pytest.mark.parametrize("mode", ["feature", "channel", "global"])
+def test_standardization_fitted_on_data_matches_reference_and_spares_constant_features(mode):
+    rng = np.random.default_rng(8)
+    x = (rng.normal(size=(40, 3, 3, 2)) * 3.0 + 2.0).astype("float32")
+    x[:, 0, 0, 0] = 5.0  # constant in training: variance 0
+    layer = standardization(mode, input_shape=x.shape[1:], data=x)
+    keep = {"feature": (1, 2, 3), "channel": (3,), "global": ()}[mode]
+    reduce = tuple(a for a in range(4) if a not in keep)
+    x64 = x.astype("float64")
+    mean = x64.mean(axis=reduce, keepdims=True)
+    var = x64.var(axis=reduce, keepdims=True)
+    expected = (x64 - mean) / np.sqrt(np.where(var > 1e-12, var, 1.0))
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-5)
+    x_new = x[:2].copy()
+    x_new[:, 0, 0, 0] = 6.0  # a value never seen in training stays O(1), not 1e7
+    assert np.abs(np.asarray(layer(x_new))).max() < 100
