@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def write_json(path, payload):
@@ -38,6 +39,7 @@ def plot_learning_curves(path, history, title=""):
         if f"val_{metric}" in history:
             ax.plot(epochs, history[f"val_{metric}"], label="validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()

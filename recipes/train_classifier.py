@@ -181,12 +181,13 @@ def train_classifier(
     ```
     """
     dataset = _check_dataset(dataset)
-    model_name = check_choice("model", model, tuple(models.BUILDERS), allow_callable=True)
+    check_choice("model", model, tuple(models.BUILDERS), allow_callable=True)
     if isinstance(optimizer, str):
         _resolve("optimizer", optimizer, optimizers.get)  # unknown names fail before any work
     elif not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(
-            "`optimizer` must be an optimizer name or a keras.optimizers.Optimizer. "
+            "`optimizer` must be an optimizer name or a keras.optimizers.Optimizer "
+            "(an instance is used as given: `learning_rate` and the step decay do not apply). "
             f"Received: optimizer={optimizer!r}"
         )
     if learning_rate is None:
@@ -227,14 +228,14 @@ def train_classifier(
         output_dir.mkdir(parents=True, exist_ok=True)
 
     config = {
-        "dataset": dataset.name, "model": model_name if isinstance(model_name, str) else
-        getattr(model_name, "__name__", "custom"), "optimizer": optimizer if isinstance(
-            optimizer, str) else type(optimizer).__name__, "learning_rate": learning_rate,
-        "batch_size": batch_size, "epochs": epochs, "l2": l2, "dropout": dropout,
-        "batch_norm": batch_norm, "init": init, "activation": activation, "width": width,
-        "depth": depth, "standardize": standardize, "lr_drop": lr_drop,
-        "lr_drop_every": lr_drop_every, "early_stopping": early_stopping, "seed": seed,
-        "mixed_precision": mixed_precision,
+        "dataset": dataset.name,
+        "model": model if isinstance(model, str) else getattr(model, "__name__", "custom"),
+        "optimizer": optimizer if isinstance(optimizer, str) else type(optimizer).__name__,
+        "learning_rate": learning_rate, "batch_size": batch_size, "epochs": epochs,
+        "l2": l2, "dropout": dropout, "batch_norm": batch_norm, "init": init,
+        "activation": activation, "width": width, "depth": depth, "standardize": standardize,
+        "lr_drop": lr_drop, "lr_drop_every": lr_drop_every, "early_stopping": early_stopping,
+        "seed": seed, "mixed_precision": mixed_precision,
         "replicas": strategy.num_replicas_in_sync if strategy else 1,
     }
 

@@ -7,8 +7,8 @@ import math
 import keras
 import numpy as np
 
+from deeper.components.data.batches import float64_batches
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
 def _check_axis(axis):
@@ -25,28 +25,6 @@ def _check_axis(axis):
         "`axis` must be None, an integer or a tuple of integers. "
         f"Received: axis={axis!r} (of type {type(axis).__name__})"
     )
-
-
-def _batches(data, batch_size):
-    """Float64 NumPy batches of `data` (an array, or an iterable of x or (x, y) batches)."""
-    if hasattr(data, "shape") and not isinstance(data, (list, tuple)):
-        batch_size = check_number("batch_size", 1024 if batch_size is None else batch_size,
-                                  low=1, integer=True)
-        array = keras.ops.convert_to_numpy(data)
-        return (np.asarray(array[i:i + batch_size], dtype="float64")
-                for i in range(0, len(array), batch_size))
-    if isinstance(data, (str, bytes, dict)) or not hasattr(data, "__iter__"):
-        raise TypeError(
-            "`data` must be an array, a tensor, a batched `tf.data.Dataset` or an iterable "
-            f"of batches. Received: data of type {type(data).__name__}"
-        )
-    if batch_size is not None:
-        raise ValueError(
-            "`batch_size` must be None when `data` is a dataset or an iterable of batches "
-            f"(they come batched). Received: batch_size={batch_size!r}"
-        )
-    return (np.asarray(keras.ops.convert_to_numpy(b[0] if isinstance(b, (tuple, list)) else b),
-                       dtype="float64") for b in data)
 
 
 @register(
@@ -140,7 +118,7 @@ class Centering(keras.layers.Layer):
             batch_size: for an array, the number of samples summed at a time.
                 Must be `None` for a dataset. Defaults to `None` (1024).
         """
-        batches = _batches(data, batch_size)
+        batches = float64_batches(data, batch_size)
         total, count = None, 0
         for batch in batches:
             if not self.built:
