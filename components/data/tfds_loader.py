@@ -44,21 +44,33 @@ def load_arrays(name, *, data_dir=None, download=True):
     """
     import tensorflow_datasets as tfds
 
-    builder = tfds.builder(name, data_dir=data_dir)
-    if not builder.is_prepared():
-        if not download:
-            raise _unavailable(name, data_dir, "download=False")
-        if not _online(builder.info.homepage):
-            # tensorflow-datasets retries a failing download for minutes: fail fast.
-            raise _unavailable(name, data_dir, "this machine has no network to download it")
+    def read(download):
+        # Not batch_size=-1: it aborts the process under tfds.testing.mock_data.
+        return tfds.load(name, split=["train", "test"], as_supervised=True,
+                         data_dir=data_dir, download=download)
+
     try:
-        splits = tfds.load(name, split=["train", "test"], as_supervised=True, batch_size=-1,
-                           data_dir=data_dir, download=download)
-    except DatasetUnavailableError:
-        raise
-    except Exception as err:  # noqa: BLE001 - tfds raises many kinds when offline
-        raise _unavailable(name, data_dir, f"downloading failed ({type(err).__name__}; "
-                           "no network?)") from err
-    (x, y), (x_test, y_test) = tfds.as_numpy(splits)
-    return (np.asarray(x, dtype="float32") / 255.0, np.asarray(y, dtype="int64"),
-            np.asarray(x_test, dtype="float32") / 255.0, np.asarray(y_test, dtype="int64"))
+        splits = read(download=False)  # prepared already: no network needed
+    except Exception as missing:  # noqa: BLE001 - tfds raises several kinds for "not prepared"
+        if not download:
+            raise _unavailable(name, data_dir, "download=False") from missing
+        if not _online(tfds.builder(name, data_dir=data_dir).info.homepage):
+            # tensorflow-datasets retries a failing download for minutes: fail fast.
+            raise _unavailable(name, data_dir,
+                               "this machine has no network to download it") from missing
+        try:
+            splits = read(download=True)
+        except Exception as err:  # noqa: BLE001
+            raise _unavailable(name, data_dir, f"downloading failed ({type(err).__name__})"
+                               ) from err
+    (x, y), (x_test, y_test) = (_arrays(split) for split in splits)
+    return x, y, x_test, y_test
+
+
+def _arrays(split):
+    """A `(image, label)` tf.data split as float32 images in [0, 1] and int64 labels."""
+    xs, ys = [], []
+    for images, labels in split.batch(8192).as_numpy_iterator():
+        xs.append(np.asarray(images, dtype="float32") / 255.0)
+        ys.append(np.asarray(labels, dtype="int64"))
+    return np.concatenate(xs), np.concatenate(ys)
