@@ -131,12 +131,15 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(argv)
+    from deeper.components.data.tfds_loader import DatasetUnavailableError
+
     try:
         return args.func(args)
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, OSError, DatasetUnavailableError) as err:
         if os.environ.get("DEEPER_DEBUG"):
             raise
-        # Argument and data errors are one sentence: print it, not a traceback.
+        # Argument, data and file errors are one sentence: print it, not a traceback
+        # (DEEPER_DEBUG=1 shows the traceback).
         print(f"deeper {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -4,7 +4,7 @@ from deeper.components import registry
 
 
 def get(identifier, **kwargs):
-    """Return the callback named `identifier` (ours or Keras's), configured by `kwargs`."""
+    """Return the `deeper` callback named `identifier`, configured by `kwargs`."""
     return registry.get("callbacks", identifier, **kwargs)
 
 

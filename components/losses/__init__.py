@@ -4,7 +4,7 @@ from deeper.components import registry
 
 
 def get(identifier, **kwargs):
-    """Return the losse named `identifier` (ours or Keras's), configured by `kwargs`."""
+    """Return the loss named `identifier` (ours or Keras's), configured by `kwargs`."""
     return registry.get("losses", identifier, **kwargs)
 
 

@@ -45,6 +45,7 @@ def test_help_explains_each_option():
         (["--val-fraction", "1.5"], "`val_fraction` must be in (0, 1)"),
         (["--model", "rnn"], "invalid choice: 'rnn'"),
         (["--epochs", "ten"], "invalid int value: 'ten'"),
+        (["--data", "mnist", "--data-dir", "/nonexistent/tfds"], "run `tfds build mnist`"),
     ],
 )
 def test_bad_arguments_end_in_one_clear_line(tmp_path, args, expected):
