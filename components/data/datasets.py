@@ -72,7 +72,18 @@ def _split(x, y, fraction, seed, num_classes, what):
             f"{counts[counts > 0].min()} examples); use more data or a fraction that leaves "
             f"at least one example of each class on both sides."
         )
-    return train_test_split(x, y, test_size=held_out, stratify=y, random_state=seed)
+    x_kept, x_held, y_kept, y_held = train_test_split(x, y, test_size=held_out, stratify=y,
+                                                      random_state=seed)
+    # sklearn's stratified allocation can round a rare class's share down to 0:
+    # move one of its examples across so that both sides hold every class.
+    missing = np.setdiff1d(np.unique(y_kept), np.unique(y_held))
+    if len(missing):
+        rng = np.random.default_rng(seed)
+        moved = np.array([rng.choice(np.flatnonzero(y_kept == c)) for c in missing])
+        x_held = np.concatenate([x_held, x_kept[moved]])
+        y_held = np.concatenate([y_held, y_kept[moved]])
+        x_kept, y_kept = np.delete(x_kept, moved, axis=0), np.delete(y_kept, moved)
+    return x_kept, x_held, y_kept, y_held
 
 
 def from_arrays(x, y, *, x_test=None, y_test=None, val_fraction=0.1, test_fraction=0.2, seed=0,

@@ -13,7 +13,8 @@ def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False):
 
     Each epoch (each new iteration of the dataset) visits every example exactly
     once in a new order; the sequence of orders is the same for the same
-    `seed`. Shuffling permutes indices, and each batch is gathered in one
+    `seed`, whatever TensorFlow's global seed (epoch `e` uses the stateless
+    permutation keyed on `(seed, e)`). Shuffling permutes indices, and each batch is gathered in one
     vectorized op from arrays held in memory, which is much faster than
     batching element by element; the next batch is prefetched while the model
     trains on the current one.
@@ -65,9 +66,18 @@ def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False):
 
     xs = tf.constant(x)
     ys = tf.constant(y)
-    indices = tf.data.Dataset.range(n)
     if shuffle:
-        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        # Epoch e's order is a stateless permutation keyed on (seed, e): it does
+        # not depend on TensorFlow's global seed (Dataset.shuffle's does).
+        epoch = tf.Variable(-1, dtype=tf.int64, trainable=False)
+
+        def epoch_order(_):
+            key = tf.stack([tf.constant(seed, tf.int64), epoch.assign_add(1)])
+            return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), key)
+
+        indices = tf.data.Dataset.range(1).map(epoch_order).unbatch()
+    else:
+        indices = tf.data.Dataset.range(n)
     batches = indices.batch(batch_size, drop_remainder=drop_remainder)
     return batches.map(
         lambda i: (tf.gather(xs, i), tf.gather(ys, i)),

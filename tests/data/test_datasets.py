@@ -390,10 +390,6 @@ def test_a_class_with_a_single_example_cannot_be_split():
         data.from_arrays(x, y, x_test=x[:8], y_test=y[:8])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "datasets._split checks only the split sizes; sklearn's stratified split rounds a rare "
-    "class's share down to 0, so an imbalanced set silently gets a validation split missing "
-    "classes, although the docstring promises every split holds every class"))
 def test_an_imbalanced_set_never_yields_a_split_missing_a_class():
     x, _ = _xy(n=100)
     y = np.array([0] * 94 + [1, 1, 2, 2, 3, 3])

@@ -199,10 +199,6 @@ def test_same_seed_gives_the_same_orders_in_separate_processes(two_processes):
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline.py shuffles with Dataset.shuffle(n, seed=seed), whose order also depends on "
-    "TensorFlow's global seed: tf.random.set_seed / keras.utils.set_random_seed before "
-    "pipeline(...) changes the order for the same `seed`"))
 def test_orders_do_not_depend_on_tensorflows_global_seed(two_processes):
     a, _ = two_processes
     assert a["plain"] == a["after_global_seed"]
