@@ -7,4 +7,19 @@ run = recipes.train_classifier(data.load("mnist1d"), model="cnn")
 ```
 """
 
-from deeper.recipes.train_classifier import Run, train_classifier  # noqa: F401
+import importlib
+
+# Imported on first use, so that `deeper --help` answers without loading TensorFlow.
+_LAZY = {"train_classifier": "deeper.recipes.classifier", "Run": "deeper.recipes.classifier"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'deeper.recipes' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])

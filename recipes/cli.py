@@ -128,7 +128,9 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the `deeper` console script."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ start-up lines (CUDA probing, oneDNN notes) are noise on
+    # the command line; set TF_CPP_MIN_LOG_LEVEL yourself to see them.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = build_parser()
     args = parser.parse_args(argv)
     from deeper.components.data.tfds_loader import DatasetUnavailableError
