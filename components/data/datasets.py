@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 
 import numpy as np
 
 from deeper.components.data import checks, tfds_loader
-from deeper.components.validation import check_number, check_seed
+from deeper.components.validation import check_bool, check_number, check_seed
 
 MNIST1D_PUBLISHED = {
     # Greydanus 2020, "Scaling down deep learning", table 1 (test accuracy).
@@ -58,60 +59,96 @@ class Dataset:
         return f"Dataset({self.summary()})"
 
 
-def _split(x, y, fraction, seed, num_classes, what):
-    """Stratified, seeded split of `fraction` of (x, y) into a held-out part."""
+def _split(x, y, fraction, seed, num_classes, what, *, per_class_kept=1, after_test=False):
+    """Stratified, seeded split of `fraction` of (x, y) into a held-out part.
+
+    Both parts hold every class present (the kept part room for
+    `per_class_kept` examples of each) and the held-out part has exactly
+    `ceil(fraction * len(y))` examples.
+    """
     from sklearn.model_selection import train_test_split
 
-    held_out = int(np.ceil(fraction * len(y)))
+    n = len(y)
+    held_out = int(np.ceil(fraction * n))
     counts = np.bincount(y, minlength=num_classes)
     present = int(np.count_nonzero(counts))
-    if held_out < present or len(y) - held_out < present or counts[counts > 0].min() < 2:
+    smallest = int(counts[counts > 0].min())
+    kept_min = per_class_kept * present
+    if held_out < present or n - held_out < kept_min or smallest < per_class_kept + 1:
+        if smallest < per_class_kept + 1:
+            rare = ", ".join(str(c) for c in np.flatnonzero(
+                (counts > 0) & (counts <= per_class_kept))[:5])
+            if per_class_kept == 1:
+                advice = (f"a class with a single example (class {rare}) cannot be on both "
+                          f"sides of a split")
+            else:
+                advice = (f"a class with fewer than 3 examples (class {rare}) cannot be in all "
+                          f"of the training, validation and test splits")
+            advice += ": add examples of it or drop it"
+            advice += ", or lower `test_fraction`" if after_test else ""
+        else:  # every class has enough examples, so this interval is not empty
+            arg = "val_fraction" if what == "validation" else "test_fraction"
+            advice = (f"use more data or a `{arg}` in [{present / n:.3g}, "
+                      f"{(n - kept_min) / n:.3g}]")
         raise ValueError(
-            f"The {what} split is too small to hold every class: {fraction:g} of {len(y)} "
-            f"examples gives {held_out} {what} examples for {present} classes (smallest class: "
-            f"{counts[counts > 0].min()} examples); use more data or a fraction that leaves "
-            f"at least one example of each class on both sides."
+            f"The {what} split cannot hold every class on both sides: {fraction:g} of {n} "
+            f"examples{' left after the test split' if after_test else ''} gives {held_out} "
+            f"{what} examples and leaves {n - held_out} for {present} classes (smallest class: "
+            f"{smallest} examples); {advice}."
         )
-    x_kept, x_held, y_kept, y_held = train_test_split(x, y, test_size=held_out, stratify=y,
-                                                      random_state=seed)
-    # sklearn's stratified allocation can round a rare class's share down to 0:
-    # move one of its examples across so that both sides hold every class.
-    missing = np.setdiff1d(np.unique(y_kept), np.unique(y_held))
-    if len(missing):
-        rng = np.random.default_rng(seed)
-        moved = np.array([rng.choice(np.flatnonzero(y_kept == c)) for c in missing])
-        x_held = np.concatenate([x_held, x_kept[moved]])
-        y_held = np.concatenate([y_held, y_kept[moved]])
-        x_kept, y_kept = np.delete(x_kept, moved, axis=0), np.delete(y_kept, moved)
-    return x_kept, x_held, y_kept, y_held
+    kept, held = train_test_split(np.arange(n), test_size=held_out, stratify=y,
+                                  random_state=seed)
+    # sklearn's stratified allocation can round a rare class's share down to 0 on either
+    # side: swap examples across until both sides hold every class, keeping the sizes.
+    # Each swap fills one gap and opens none (a class missing on one side has >= 2
+    # examples on the other; the class sent back has >= 2 where it leaves).
+    rng = np.random.default_rng(seed)
+    while True:
+        gaps = [(a, b) for a, b in ((kept, held), (held, kept))
+                if len(np.setdiff1d(y[a], y[b])) > 0]
+        if not gaps:
+            return x[kept], x[held], y[kept], y[held]
+        src, dst = gaps[0]
+        c = np.setdiff1d(y[src], y[dst])[0]
+        d = int(np.argmax(np.bincount(y[dst], minlength=num_classes)))
+        i = rng.choice(np.flatnonzero(y[src] == c))
+        j = rng.choice(np.flatnonzero(y[dst] == d))
+        src[i], dst[j] = dst[j], src[i]
 
 
 def from_arrays(x, y, *, x_test=None, y_test=None, val_fraction=0.1, test_fraction=0.2, seed=0,
                 name="arrays", num_classes=None, published=None):
     """Make a `Dataset` from your own arrays, checking them first.
 
-    The validation split (and, when no test arrays are given, the test split)
-    is carved from `(x, y)` stratified by class and seeded, so every split
-    holds every class and the same seed gives the same split.
+    When no test arrays are given, a test split of `test_fraction` is carved
+    from `(x, y)` first; the validation split is then carved from what remains
+    (100 examples give 20 test, 8 validation and 72 training examples by
+    default). Both splits are stratified by class (scikit-learn's
+    `train_test_split(..., stratify=y, random_state=seed)`) and seeded: every
+    split holds every class, with exactly `ceil(fraction * n)` examples, and
+    the same seed gives the same splits. Everything is checked before any
+    training; inputs become float32 and labels int64.
 
     Args:
         x: inputs, numeric, shape `(n, ...)`.
         y: integer class labels, shape `(n,)`.
         x_test: test inputs. Defaults to `None` (carved from `x`).
         y_test: test labels, given together with `x_test`. Defaults to `None`.
-        val_fraction: fraction of the training data held out for validation,
-            in (0, 1). Defaults to 0.1.
+        val_fraction: fraction of the training data (after any test split)
+            held out for validation, in (0, 1). Defaults to 0.1.
         test_fraction: fraction held out for testing when `x_test` is not
             given, in (0, 1). Defaults to 0.2.
         seed: seed of the splits. Defaults to 0.
         name: the dataset's name. Defaults to `"arrays"`.
-        num_classes: number of classes. Defaults to `max(label) + 1`.
+        num_classes: number of classes. Defaults to `None` (`max(label) + 1`).
         published: published accuracies by model name. Defaults to `None`.
 
     Raises:
-        ValueError: NaN or inf inputs, labels that are not integers or are out
-            of `[0, num_classes)`, mismatched lengths, empty arrays, or a split
-            too small to hold every class.
+        ValueError: NaN or inf inputs, labels that are not integers (or are
+            one-hot) or are out of `[0, num_classes)`, mismatched lengths,
+            empty arrays, a fraction outside (0, 1), or a split too small to
+            hold every class.
+        TypeError: non-numeric inputs or arguments of the wrong type.
 
     Example:
 
@@ -138,13 +175,21 @@ def from_arrays(x, y, *, x_test=None, y_test=None, val_fraction=0.1, test_fracti
     all_labels = y if y_test is None else np.concatenate([y, y_test])
     if num_classes is None:
         num_classes = int(all_labels.max()) + 1
+        if num_classes < 2 and all_labels.min() == 0:
+            raise ValueError("`y` must hold at least 2 classes to classify. Received: only "
+                             "label 0")
+        num_classes = max(num_classes, 2)  # negative labels are reported as out of range
     num_classes = check_number("num_classes", num_classes, low=2, integer=True)
     checks.label_range("y", y, num_classes)
-    if y_test is not None:
+    carved = y_test is None
+    if not carved:
         checks.label_range("y_test", y_test, num_classes)
     else:
-        x, x_test, y, y_test = _split(x, y, test_fraction, seed, num_classes, "test")
-    x_train, x_val, y_train, y_val = _split(x, y, val_fraction, seed, num_classes, "validation")
+        # leave room for at least one training and one validation example of each class
+        x, x_test, y, y_test = _split(x, y, test_fraction, seed, num_classes, "test",
+                                      per_class_kept=2)
+    x_train, x_val, y_train, y_val = _split(x, y, val_fraction, seed, num_classes, "validation",
+                                            after_test=carved)
     return Dataset(x_train, y_train, x_val, y_val, x_test, y_test, num_classes, str(name),
                    dict(published or {}))
 
@@ -168,7 +213,9 @@ def load(name, *, seed=0, val_fraction=0.1, data_dir=None, download=True):
     * `"mnist"`, `"fashion_mnist"`, `"cifar10"`: through tensorflow-datasets,
       images scaled to [0, 1]; needs network or a prepared `data_dir`.
 
-    The validation split is carved from the training split (stratified, seeded).
+    The validation split is carved from the training split (stratified,
+    seeded); the published test split is kept as is. Arguments are checked
+    before anything is generated or downloaded.
 
     Args:
         name: one of `"mnist1d"`, `"digits"`, `"mnist"`, `"fashion_mnist"`, `"cifar10"`.
@@ -178,6 +225,12 @@ def load(name, *, seed=0, val_fraction=0.1, data_dir=None, download=True):
         data_dir: tensorflow-datasets data directory. Defaults to `None` (its default).
         download: let tensorflow-datasets download missing data. Defaults to `True`.
 
+    Raises:
+        ValueError: an unknown `name` (the message lists the known ones) or a
+            bad argument.
+        DatasetUnavailableError: an image set neither prepared in `data_dir`
+            nor downloadable (a `RuntimeError`; one sentence saying what to do).
+
     Example:
 
     ```python
@@ -185,9 +238,17 @@ def load(name, *, seed=0, val_fraction=0.1, data_dir=None, download=True):
     ds.x_train.shape, ds.num_classes   # ((3600, 40), 10)
     ```
     """
-    if name not in NAMES:
+    if not isinstance(name, str) or name not in NAMES:
         raise ValueError(f"`name` must be one of {', '.join(repr(n) for n in NAMES)}. "
                          f"Received: name={name!r}")
+    seed = check_seed("seed", seed)
+    val_fraction = check_number("val_fraction", val_fraction, low=0, high=1, low_open=True,
+                                high_open=True)
+    download = check_bool("download", download)
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise TypeError(f"`data_dir` must be a path or None. Received: data_dir={data_dir!r} "
+                        f"(of type {type(data_dir).__name__})")
+    data_dir = None if data_dir is None else os.fspath(data_dir)
     if name == "mnist1d":
         x, y, x_test, y_test = _mnist1d_arrays()
         return from_arrays(x, y, x_test=x_test, y_test=y_test, val_fraction=val_fraction,

@@ -14,10 +14,14 @@ def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False):
     Each epoch (each new iteration of the dataset) visits every example exactly
     once in a new order; the sequence of orders is the same for the same
     `seed`, whatever TensorFlow's global seed (epoch `e` uses the stateless
-    permutation keyed on `(seed, e)`). Shuffling permutes indices, and each batch is gathered in one
-    vectorized op from arrays held in memory, which is much faster than
-    batching element by element; the next batch is prefetched while the model
-    trains on the current one.
+    permutation keyed on `(seed, e)`, counted per pipeline object). Shuffling
+    permutes indices, and each batch is gathered in one vectorized op from the
+    arrays held in host memory: for MNIST-sized arrays (60000 x 784, batch
+    128) this is about twice as fast as `from_tensor_slices(...).shuffle(...)
+    .batch(...)`, which copies element by element (for tiny arrays such as
+    4000 x 40 the two are within a few milliseconds per epoch). The next batch
+    is prefetched while the model trains on the current one. Pass
+    `shuffle=False` to `model.fit`: the pipeline already reshuffles.
 
     Args:
         x: inputs, an array with a leading example axis.
@@ -40,6 +44,10 @@ def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False):
     """
     x = np.asarray(x)
     y = np.asarray(y)
+    for arg, array in (("x", x), ("y", y)):
+        if array.ndim == 0:
+            raise ValueError(f"`{arg}` must be an array with a leading example axis. "
+                             f"Received: {arg}={array!r}")
     if len(x) != len(y):
         raise ValueError(
             f"`x` and `y` must have the same length. Received: len(x)={len(x)}, len(y)={len(y)}"
@@ -64,12 +72,14 @@ def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False):
             f"drop_remainder=True, or every batch is dropped. Received: batch_size={batch_size}"
         )
 
-    xs = tf.constant(x)
-    ys = tf.constant(y)
+    with tf.device("/cpu:0"):  # the data stay in host memory, where tf.data runs
+        xs = tf.constant(x)
+        ys = tf.constant(y)
     if shuffle:
         # Epoch e's order is a stateless permutation keyed on (seed, e): it does
         # not depend on TensorFlow's global seed (Dataset.shuffle's does).
-        epoch = tf.Variable(-1, dtype=tf.int64, trainable=False)
+        with tf.device("/cpu:0"):
+            epoch = tf.Variable(-1, dtype=tf.int64, trainable=False)
 
         def epoch_order(_):
             key = tf.stack([tf.constant(seed, tf.int64), epoch.assign_add(1)])

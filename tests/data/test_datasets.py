@@ -365,37 +365,116 @@ def test_fraction_of_the_wrong_type():
 
 
 def test_split_too_small_to_hold_every_class():
-    x, y = _xy(n=12, classes=10)  # classes 0 and 1 twice, the others once
-    with pytest.raises(ValueError, match=r"^The validation split is too small to hold every "
-                                         r"class: 0\.1 of 12 examples gives 2 validation "
-                                         r"examples for 10 classes \(smallest class: 1 "
-                                         r"examples\)"):
+    x, y = _xy(n=50, classes=10)  # 5 examples of each class
+    with pytest.raises(ValueError, match=r"^The validation split cannot hold every class on both "
+                                         r"sides: 0\.1 of 50 examples gives 5 validation "
+                                         r"examples and leaves 45 for 10 classes \(smallest "
+                                         r"class: 5 examples\); use more data or a "
+                                         r"`val_fraction` in \[0\.2, 0\.8\]\.$"):
         data.from_arrays(x, y, x_test=x, y_test=y, val_fraction=0.1)
-    with pytest.raises(ValueError, match=r"^The test split is too small to hold every class: "
-                                         r"0\.2 of 12 examples gives 3 test examples for 10 "
-                                         r"classes"):
+    x, y = _xy(n=12, classes=10)  # classes 0 and 1 twice, the others once
+    with pytest.raises(ValueError, match=r"^The test split cannot hold every class on both "
+                                         r"sides: 0\.2 of 12 examples gives 3 test examples and "
+                                         r"leaves 9 for 10 classes \(smallest class: 1 "
+                                         r"examples\)"):
         data.from_arrays(x, y, val_fraction=0.1)
     x, y = _xy(n=40, classes=2)
-    with pytest.raises(ValueError, match=r"gives 1 validation examples for 2 classes"):
+    with pytest.raises(ValueError, match=r"gives 1 validation examples and leaves 39 for 2 "
+                                         r"classes"):
         data.from_arrays(x, y, x_test=x, y_test=y, val_fraction=0.01)
+
+
+def test_validation_split_after_a_carved_test_split_says_so():
+    x, y = _xy(n=40, classes=4)  # 10 of each: a 0.5 test split leaves 5 of each
+    with pytest.raises(ValueError, match=r"^The validation split .*: 0\.1 of 20 examples left "
+                                         r"after the test split gives 2 validation examples"):
+        data.from_arrays(x, y, test_fraction=0.5, val_fraction=0.1)
+    x, y = _xy(n=12, classes=4)  # 3 of each: the test split takes 1, leaving 2 of each
+    ds = data.from_arrays(x, y, test_fraction=1 / 3, val_fraction=0.5)
+    assert [len(ds.y_train), len(ds.y_val), len(ds.y_test)] == [4, 4, 4]
 
 
 def test_a_class_with_a_single_example_cannot_be_split():
     x, y = _xy(n=101, classes=4)
     y[-1] = 4  # one example of class 4: it cannot be on both sides of a split
-    with pytest.raises(ValueError, match=r"too small to hold every class.*"
+    with pytest.raises(ValueError, match=r"^The test split cannot hold every class.*"
                                          r"\(smallest class: 1 examples\)"):
         data.from_arrays(x, y)
     with pytest.raises(ValueError, match=r"^The validation split .*\(smallest class: 1 "):
         data.from_arrays(x, y, x_test=x[:8], y_test=y[:8])
 
 
-def test_an_imbalanced_set_never_yields_a_split_missing_a_class():
+@pytest.mark.parametrize("val_fraction", [0.1, 0.5, 0.9])
+def test_an_imbalanced_set_never_yields_a_split_missing_a_class(val_fraction):
+    # sklearn alone gives 13 validation examples at 0.1 and a training split of class 0 only
+    # at 0.9 here: its stratified allocation rounds the rare classes' shares down to 0.
     x, _ = _xy(n=100)
     y = np.array([0] * 94 + [1, 1, 2, 2, 3, 3])
-    try:
-        ds = data.from_arrays(x, y, x_test=x[:8], y_test=np.tile([0, 1, 2, 3], 2))
-    except ValueError as err:
-        assert "too small to hold every class" in str(err)
-    else:
-        assert set(np.unique(ds.y_val).tolist()) == {0, 1, 2, 3}
+    ds = data.from_arrays(x, y, x_test=x[:8], y_test=np.tile([0, 1, 2, 3], 2),
+                          val_fraction=val_fraction, seed=0)
+    held = int(np.ceil(val_fraction * 100))
+    assert len(ds.y_val) == held and len(ds.y_train) == 100 - held
+    assert set(ds.y_val.tolist()) == set(ds.y_train.tolist()) == {0, 1, 2, 3}
+    assert _pairs(np.concatenate([ds.x_train, ds.x_val]),
+                  np.concatenate([ds.y_train, ds.y_val])) == _pairs(x, y)
+    again = data.from_arrays(x, y, x_test=x[:8], y_test=np.tile([0, 1, 2, 3], 2),
+                             val_fraction=val_fraction, seed=0)
+    np.testing.assert_array_equal(again.x_val, ds.x_val)
+
+
+def test_split_errors_say_what_to_change():
+    x, y = _xy(n=40, classes=4)
+    with pytest.raises(ValueError, match=r"gives 1 validation examples and leaves 39 for 4 "
+                                         r"classes \(smallest class: 10 examples\); use more "
+                                         r"data or a `val_fraction` in \[0\.1, 0\.9\]\.$"):
+        data.from_arrays(x, y, x_test=x, y_test=y, val_fraction=0.01)
+    with pytest.raises(ValueError, match=r"gives 36 test examples .*`test_fraction` in "
+                                         r"\[0\.1, 0\.8\]\.$"):  # 0.8: 2 of each class left
+        data.from_arrays(x, y, test_fraction=0.9)
+    y = y.copy()
+    y[-1] = 7
+    with pytest.raises(ValueError, match=r"a class with a single example \(class 7\) cannot be "
+                                         r"on both sides of a split: add examples of it or "
+                                         r"drop it\.$"):
+        data.from_arrays(x, y, x_test=x, y_test=y)
+    with pytest.raises(ValueError, match=r"^The test split .*\(smallest class: 1 examples\); "
+                                         r"a class with fewer than 3 examples \(class 7\) "
+                                         r"cannot be in all of the training, validation and "
+                                         r"test splits: add examples of it or drop it\.$"):
+        data.from_arrays(x, y)
+    with pytest.raises(ValueError, match=r"\(smallest class: 2 examples\); a class with fewer "
+                                         r"than 3 examples \(class 1, 2\) cannot be in all"):
+        data.from_arrays(x[:24], np.array([0] * 20 + [1, 1, 2, 2]))
+
+
+def test_a_single_class_is_not_a_classification_problem():
+    x, _ = _xy()
+    with pytest.raises(ValueError, match=r"^`y` must hold at least 2 classes to classify\. "
+                                         r"Received: only label 0$"):
+        data.from_arrays(x, np.zeros(100, int))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, pattern",
+    [
+        ({"val_fraction": 1.5}, ValueError,
+         r"^`val_fraction` must be in \(0, 1\)\. Received: val_fraction=1\.5$"),
+        ({"seed": -2}, ValueError, r"^`seed` must be an integer in \[0, inf\)\. "
+                                   r"Received: seed=-2$"),
+        ({"download": "no"}, TypeError, r"^`download` must be True or False\. "
+                                        r"Received: download='no'"),
+        ({"data_dir": 3}, TypeError, r"^`data_dir` must be a path or None\. "
+                                     r"Received: data_dir=3 \(of type int\)$"),
+    ],
+)
+@pytest.mark.parametrize("name", ["mnist1d", "mnist"])
+def test_load_checks_its_arguments_before_generating_or_downloading(name, kwargs, error,
+                                                                     pattern):
+    with pytest.raises(error, match=pattern):
+        data.load(name, **kwargs)
+
+
+@pytest.mark.timeout(60)
+def test_data_dir_may_be_a_path_object(tmp_path):
+    with pytest.raises(tfds_loader.DatasetUnavailableError, match=repr(str(tmp_path))):
+        data.load("fashion_mnist", data_dir=tmp_path, download=False)

@@ -144,8 +144,20 @@ def test_bad_arguments_name_the_argument_and_what_was_received(kwargs, error, pa
         data.pipeline(x, y, **kwargs)
 
 
+@pytest.mark.parametrize("shuffle, drop_remainder, batches", [
+    (True, False, 11), (False, False, 11), (True, True, 10)])
+def test_number_of_batches_is_known_before_iterating(shuffle, drop_remainder, batches):
+    # Keras reads it to show "k/11" in the first epoch's progress bar instead of "Unknown".
+    x, y = _ids()
+    ds = data.pipeline(x, y, batch_size=10, shuffle=shuffle, drop_remainder=drop_remainder)
+    assert int(ds.cardinality()) == batches
+
+
 def test_bad_arrays():
     x, y = _ids()
+    with pytest.raises(ValueError, match=r"^`y` must be an array with a leading example axis\. "
+                                         r"Received: y=array\(None, dtype=object\)$"):
+        data.pipeline(x, None, batch_size=4)
     with pytest.raises(ValueError, match=r"^`x` and `y` must have the same length\. "
                                          r"Received: len\(x\)=103, len\(y\)=102$"):
         data.pipeline(x, y[:-1], batch_size=4)
