@@ -13,14 +13,16 @@ import keras
 
 from deeper.components import data, initializers, layers, regularizers
 
-RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu", "silu", "swish", "relu6", "selu")
+RELU_FAMILY = ("relu", "leaky_relu", "elu", "gelu", "silu", "swish", "relu6")
 
 
 def default_init(activation) -> str:
-    """The course's initialization for an activation: He for the ReLU family, Glorot otherwise."""
-    return "he_normal" if isinstance(activation, str) and activation in RELU_FAMILY else (
-        "glorot_uniform"
-    )
+    """The course's initialization for an activation: He for the ReLU family,
+    LeCun normal for SELU (its self-normalizing fixed point needs variance
+    1 / fan_in), Glorot otherwise."""
+    if activation == "selu":
+        return "lecun_normal"
+    return "he_normal" if activation in RELU_FAMILY else "glorot_uniform"
 
 
 def activation_layer(activation, dtype):

@@ -85,3 +85,11 @@ def test_step_decay_is_kerass_staircase_exponential_decay():
         assert float(lr(step)) == pytest.approx(0.1 / 10 ** (step // 150), rel=1e-6)
     with pytest.raises(ValueError, match=r"`drop` must be in \[1, inf\)\. Received: drop=0.5"):
         schedules.step_decay(0.1, drop=0.5, steps_per_epoch=10)
+
+
+def test_recipe_default_initialization_matches_the_activation():
+    from deeper.recipes import models
+
+    assert models.default_init("relu") == "he_normal"
+    assert models.default_init("tanh") == "glorot_uniform"
+    assert models.default_init("selu") == "lecun_normal"
