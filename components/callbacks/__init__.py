@@ -1,6 +1,37 @@
-"""`deeper` callbacks: resolve a name with `get`, ours first, then Keras's own."""
+"""`deeper` callbacks and babysitting checks: resolve a name with `get`, ours first,
+then Keras's own.
+
+Callbacks (each survives `copy.deepcopy` and resets its state in `on_train_begin`):
+
+* `GradientCheck` (`"gradient_check"`): autodiff vs finite differences during training;
+* `TrainValGapMonitor` (`"train_val_gap_monitor"`): logs and warns on the train/validation gap;
+* `GapEarlyStopping` (`"gap_early_stopping"`): Keras's `EarlyStopping`, also stopping on the gap;
+* `NaNGuard` (`"nan_guard"`): stops at the first NaN, names the layer, keeps the good weights.
+
+Checks (functions returning a result with `.passed`): `gradient_check`,
+`signal_variance`, `find_nonfinite`.
+"""
 
 from deeper.components import registry
+from deeper.components.callbacks.find_nonfinite import (  # noqa: F401
+    NonFiniteResult,
+    find_nonfinite,
+)
+from deeper.components.callbacks.gap_early_stopping import GapEarlyStopping  # noqa: F401
+from deeper.components.callbacks.gradient_check import (  # noqa: F401
+    GradientCheckResult,
+    gradient_check,
+)
+from deeper.components.callbacks.gradient_check_callback import (  # noqa: F401
+    GradientCheck,
+    GradientCheckError,
+)
+from deeper.components.callbacks.nan_guard import NaNGuard  # noqa: F401
+from deeper.components.callbacks.signal_variance import (  # noqa: F401
+    SignalVarianceResult,
+    signal_variance,
+)
+from deeper.components.callbacks.train_val_gap_monitor import TrainValGapMonitor  # noqa: F401
 
 
 def get(identifier, **kwargs):

@@ -11,9 +11,14 @@ new component is covered as soon as it is registered with an `example`:
    `safe_mode=True`, with identical predictions (and loss, optimizer variables,
    learning rate and one resumed training step for compiled models);
 4. dtype kept: float32 by default, float64 when asked (layers, initializers,
-   regularizers, optimizers).
+   regularizers, optimizers);
+5. callbacks survive `copy.deepcopy` (KerasTuner copies them for every trial),
+   before and after a `fit`, and reset their state in `on_train_begin`: the
+   same instance used for a second, identical `fit` ends in the same state as
+   a fresh copy used once.
 """
 
+import copy
 import importlib.util
 import json
 import math
@@ -247,3 +252,44 @@ def test_dtype_kept(entry, dtype):
         assert _dtype(keras.ops.convert_to_tensor(entry.build(**entry.example)(0))) == "float32"
     else:
         pytest.fail(f"unknown kind {entry.kind!r}")
+
+
+# 5. callbacks: deepcopy and state reset ---------------------------------------------------
+
+CALLBACK_PARAMS = [pytest.param(e, id=_id(e)) for e in ENTRIES if e.kind == "callbacks"]
+
+
+def _fit_with(callback):
+    """Three epochs of a small softmax classifier (4 features, 3 classes) with `callback`."""
+    keras.utils.set_random_seed(0)
+    x = _inputs((4,), 32, seed=1)
+    y = np.random.default_rng(2).integers(0, 3, 32)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(
+        3, activation="softmax", kernel_initializer=keras.initializers.GlorotUniform(seed=0),
+        name="dense")], name="classifier")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, validation_data=(x[:8], y[:8]), epochs=3, batch_size=8,
+                        shuffle=False, verbose=0, callbacks=[callback])
+    return model, history.history
+
+
+def _state(callback):
+    """The callback's public attributes, as text (arrays and results by their repr)."""
+    return {k: repr(v) for k, v in sorted(vars(callback).items())
+            if not k.startswith("_") and not isinstance(v, keras.Model)}
+
+
+@pytest.mark.parametrize("entry", CALLBACK_PARAMS)
+def test_callback_survives_deepcopy_and_resets_state(entry):
+    original = entry.build(**entry.example)
+    fresh = copy.deepcopy(original)
+    assert type(fresh) is type(original) and fresh.get_config() == original.get_config()
+    model, first = _fit_with(original)
+    used = copy.deepcopy(original)  # after fit: a usable copy, without the trained model
+    assert getattr(used, "model", None) is not model
+    state = _state(original)
+    _, second = _fit_with(original)  # same instance, identical run: state starts over
+    assert _state(original) == state
+    _, copied = _fit_with(used)
+    assert _state(used) == state and copied == first == second
