@@ -4,13 +4,20 @@
 from deeper import recipes
 from deeper.components import data
 run = recipes.train_classifier(data.load("mnist1d"), model="cnn")
+report = recipes.babysit("cnn", data.load("mnist1d"))   # sanity checks before training
 ```
 """
 
 import importlib
 
 # Imported on first use, so that `deeper --help` answers without loading TensorFlow.
-_LAZY = {"train_classifier": "deeper.recipes.classifier", "Run": "deeper.recipes.classifier"}
+_LAZY = {
+    "train_classifier": "deeper.recipes.classifier",
+    "Run": "deeper.recipes.classifier",
+    "babysit": "deeper.recipes.babysit",
+    "Report": "deeper.recipes.babysit_report",
+    "Check": "deeper.recipes.babysit_report",
+}
 
 
 def __getattr__(name):
