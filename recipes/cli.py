@@ -1,6 +1,7 @@
 """The `deeper` command line (also `python -m deeper.recipes`).
 
     deeper train --data mnist1d --model cnn --epochs 40 --out runs/cnn
+    deeper babysit --data mnist1d --model cnn --out runs/babysit
 """
 
 from __future__ import annotations
@@ -116,6 +117,82 @@ def _train(args):
     return 0
 
 
+def _add_babysit(sub):
+    p = sub.add_parser(
+        "babysit",
+        help="sanity-check a model before training it for hours",
+        description="Run the course's babysitting checks on the recipe's model at "
+        "initialization: first loss near log(C), overfit a small subset with regularization "
+        "off, regularization raises the loss, gradient check in float64, activation and "
+        "gradient variance across depth, no NaN/inf in data, outputs or gradients. Prints a "
+        "table, writes babysit.json, metrics.json and signal_variance.png into --out. Exit "
+        "status 0 when every check passes, 1 when one fails, 2 for a bad argument.",
+    )
+    p.add_argument("--data", default="mnist1d", choices=DATASETS,
+                   help="dataset to load (mnist1d and digits are offline) (default: %(default)s)")
+    p.add_argument("--data-dir", default=None,
+                   help="tensorflow-datasets data_dir holding prepared mnist/fashion_mnist/cifar10")
+    p.add_argument("--val-fraction", type=float, default=0.1,
+                   help="fraction of the training split held out for validation "
+                   "(default: %(default)s)")
+    p.add_argument("--model", default="cnn", choices=("mlp", "cnn"),
+                   help="the recipe's architecture to check (default: %(default)s)")
+    p.add_argument("--width", type=int, default=None,
+                   help="hidden units (mlp, default 512) or first-layer channels (cnn, default 32)")
+    p.add_argument("--depth", type=int, default=None,
+                   help="hidden layers (mlp, default 2) or convolution blocks (cnn, default 4)")
+    p.add_argument("--activation", default="relu",
+                   help="hidden activation, a deeper or Keras name (default: %(default)s)")
+    p.add_argument("--init", default=None,
+                   help="kernel initializer (default: he_normal for ReLU units, "
+                   "else glorot_uniform)")
+    p.add_argument("--l2", type=float, default=1e-4,
+                   help="L2 weight decay of the model (default: %(default)s)")
+    p.add_argument("--dropout", type=float, default=0.2,
+                   help="dropout rate of the model (default: %(default)s)")
+    p.add_argument("--batch-norm", type=_bool, default=True,
+                   help="batch normalization after hidden layers: true/false (default: true)")
+    p.add_argument("--subset", type=int, default=20,
+                   help="training examples to overfit (default: %(default)s)")
+    p.add_argument("--overfit-steps", type=int, default=100,
+                   help="full-batch Adam steps on the subset (default: %(default)s)")
+    p.add_argument("--learning-rate", type=float, default=1e-2,
+                   help="Adam's learning rate on the subset (default: %(default)s)")
+    p.add_argument("--gradient-threshold", type=float, default=None,
+                   help="largest relative error of the gradient check (default: 1e-4 in float64)")
+    p.add_argument("--epsilon", type=float, default=None,
+                   help="finite-difference step of the gradient check (default: 1e-6 in float64)")
+    p.add_argument("--max-ratio", type=float, default=100.0,
+                   help="largest spread of activation variance or gradient size across depth "
+                   "(default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--out", default="runs/babysit",
+                   help="output directory for babysit.json, metrics.json and "
+                   "signal_variance.png (default: %(default)s)")
+    p.set_defaults(func=_babysit)
+
+
+def _babysit(args):
+    from deeper import recipes
+    from deeper.components import data
+
+    dataset = data.load(args.data, seed=args.seed, val_fraction=args.val_fraction,
+                        data_dir=args.data_dir)
+    print(dataset.summary(), flush=True)
+    options = {"model": args.model, "width": args.width, "depth": args.depth,
+               "activation": args.activation, "init": args.init, "l2": args.l2,
+               "dropout": args.dropout, "batch_norm": args.batch_norm}
+    report = recipes.babysit(
+        options, dataset, subset=args.subset, overfit_steps=args.overfit_steps,
+        learning_rate=args.learning_rate, gradient_threshold=args.gradient_threshold,
+        epsilon=args.epsilon, max_ratio=args.max_ratio, seed=args.seed, output_dir=args.out,
+    )
+    print(report.table())
+    print(f"wrote {report.output_dir}/babysit.json, metrics.json, signal_variance.png")
+    print(report.summary())
+    return 0 if report.passed else 1
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="deeper",
@@ -123,6 +200,7 @@ def build_parser():
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_train(sub)
+    _add_babysit(sub)
     return parser
 
 
