@@ -172,9 +172,10 @@ def babysit(model, dataset, *, subset=20, overfit_steps=100, learning_rate=1e-2,
     else:
         raise TypeError("`model` must be a keras.Model, recipe options (a dict) or 'mlp'/'cnn'. "
                         f"Received: model of type {type(model).__name__}")
-    if int(net.output.shape[-1]) != num_classes:
+    shape = tuple(keras.ops.shape(net(x[:1], training=False)))
+    if shape[-1] != num_classes:
         raise ValueError(f"`model` must output one value per class ({num_classes}). Received: "
-                         f"a model with output shape {tuple(net.output.shape)}")
+                         f"a model with output shape {shape}")
     base, _ = rebuild(net)
     _, removed = rebuild(base, regularization=False)
     loss = resolve_loss(base)

@@ -1,0 +1,205 @@
+"""`babysit` end to end: every check FAILs on a model with the defect it exists to catch,
+and a healthy model PASSes them all (real training on the digits data, no mocks)."""
+
+import dataclasses
+import json
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from deeper import recipes
+from deeper.components import data
+
+FAST = {"overfit_steps": 80, "probe_size": 128}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits", seed=0)
+
+
+@keras.saving.register_keras_serializable(package="tests_babysit")
+class WrongTanh(keras.layers.Layer):
+    """tanh whose hand-written gradient forgets a square: 1 - y instead of 1 - y**2."""
+
+    def call(self, x):
+        @tf.custom_gradient
+        def wrong_tanh(x):
+            y = tf.tanh(x)
+            return y, lambda dy: dy * (1 - y)
+
+        return wrong_tanh(x)
+
+
+@keras.saving.register_keras_serializable(package="tests_babysit")
+class NaiveLog(keras.layers.Layer):
+    """log(x) of pre-activations, half of which are negative: NaN."""
+
+    def call(self, x):
+        return keras.ops.log(x)
+
+
+def mlp(ds, *, hidden=(64, 64), activation="relu", init="he_normal", bias=0.0, l2=1e-4,
+        dropout=0.1, extra=None, seed=0):
+    """A small functional MLP on standardized digits, softmax output."""
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input(ds.input_shape)
+    mean, var = ds.x_train.mean(axis=0), ds.x_train.var(axis=0)
+    h = keras.layers.Normalization(mean=mean, variance=np.where(var > 0, var, 1.0))(inputs)
+    for i, units in enumerate(hidden):
+        h = keras.layers.Dense(units, kernel_initializer=init,
+                               bias_initializer=keras.initializers.Constant(bias),
+                               kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
+                               name=f"hidden{i}")(h)
+        h = extra()(h) if (extra is not None and i == 0) else keras.layers.Activation(
+            activation)(h)
+        if dropout:
+            h = keras.layers.Dropout(dropout, seed=seed)(h)
+    outputs = keras.layers.Dense(ds.num_classes, activation="softmax",
+                                 kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
+                                 name="output")(h)
+    return keras.Model(inputs, outputs, name="mlp")
+
+
+def statuses(report):
+    return {check.name: check.status for check in report.checks}
+
+
+def test_healthy_model_passes_every_check(digits, tmp_path):
+    report = recipes.babysit(mlp(digits), digits, output_dir=tmp_path, **FAST)
+    assert statuses(report) == dict.fromkeys(recipes.babysit_report.CHECKS, "PASS"), str(report)
+    assert report.passed and report.failed == []
+    first = report["first_loss"].measured
+    assert first["expected"] == pytest.approx(math.log(10))  # C = 10 digit classes
+    assert report["overfit_subset"].measured["accuracy"] == 1.0
+    assert report["regularization"].measured["loss_on"] > report["regularization"].measured[
+        "loss_off"]
+    assert report["gradient_check"].measured["dtype"] == "float64"
+    # The table, the JSON and the files say the same.
+    table = report.table()
+    assert all(f"PASS    {name}" in table for name in recipes.babysit_report.CHECKS)
+    saved = json.loads((tmp_path / "babysit.json").read_text())
+    assert saved == json.loads(report.to_json())
+    assert saved["passed"] is True and len(saved["checks"]) == 6
+    assert json.loads((tmp_path / "metrics.json").read_text())["checks"]["first_loss"] == "PASS"
+    assert (tmp_path / "signal_variance.png").stat().st_size > 0
+
+
+def test_the_model_passed_in_is_left_untouched(digits):
+    model = mlp(digits)
+    before = [w.copy() for w in model.get_weights()]
+    recipes.babysit(model, digits, **FAST)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_output_layer_100x_too_large_fails_first_loss(digits):
+    model = mlp(digits)
+    kernel, bias = model.get_layer("output").get_weights()
+    model.get_layer("output").set_weights([100 * kernel, bias])
+    check = recipes.babysit(model, digits, **FAST)["first_loss"]
+    assert check.status == "FAIL"
+    assert check.measured["loss"] > 10 * math.log(10)
+    assert "too large" in check.advice
+
+
+def test_dead_relus_from_a_large_negative_bias_fail_overfit_subset(digits):
+    report = recipes.babysit(mlp(digits, bias=-20.0), digits, **FAST)
+    check = report["overfit_subset"]
+    assert check.status == "FAIL"
+    assert check.measured["accuracy"] < 0.5
+    assert report["signal_variance"].status == "FAIL"  # activations exactly 0
+    assert "dead" in report["signal_variance"].advice
+
+
+def test_regularization_too_strong_to_fit_the_subset_fails_regularization(digits):
+    report = recipes.babysit(mlp(digits, l2=3.0), digits, **FAST)
+    assert report["overfit_subset"].status == "PASS"  # regularization off: it fits
+    check = report["regularization"]
+    assert check.status == "FAIL"
+    assert check.measured["accuracy_on"] < 0.8
+    assert "too strong" in check.advice
+
+
+def test_wrong_custom_gradient_fails_gradient_check(digits):
+    report = recipes.babysit(mlp(digits, extra=WrongTanh), digits, **FAST)
+    check = report["gradient_check"]
+    assert check.status == "FAIL"
+    assert check.measured["max_relative_error"] > 1e-2
+    # Only the layers below the broken backward pass get wrong gradients.
+    errors = check.measured["errors"]
+    assert errors["hidden0"] > 1e-2 and errors["output"] < 1e-4
+    assert "'hidden0'" in check.advice
+
+
+def test_sigmoid_stack_with_tiny_weights_fails_signal_variance(digits):
+    model = mlp(digits, hidden=(64,) * 6, activation="sigmoid", dropout=0.0,
+                init=keras.initializers.RandomNormal(stddev=0.01, seed=0))
+    check = recipes.babysit(model, digits, **FAST)["signal_variance"]
+    assert check.status == "FAIL"
+    assert check.measured["activation_ratio"] > 1e6 and check.measured["gradient_ratio"] > 1e6
+    assert "activations vanish" in check.advice and "gradients vanish" in check.advice
+
+
+def test_nan_in_the_data_fails_finite_values(digits):
+    x = digits.x_train.copy()
+    x[17, 3] = np.nan
+    bad = dataclasses.replace(digits, x_train=x)  # data.from_arrays would refuse it
+    check = recipes.babysit(mlp(digits), bad, **FAST)["finite_values"]
+    assert check.status == "FAIL"
+    assert check.measured == {"where": "data", "array": "x_train", "nonfinite": 1,
+                              "first_example": 17}
+    # Raw (x, y) arrays are accepted as they are, NaN included.
+    check = recipes.babysit(mlp(digits), (x, digits.y_train), **FAST)["finite_values"]
+    assert check.status == "FAIL" and check.measured["array"] == "x"
+
+
+def test_a_layer_producing_nan_is_named(digits):
+    model = mlp(digits, extra=lambda: NaiveLog(name="log"))
+    report = recipes.babysit(model, digits, **FAST)
+    check = report["finite_values"]
+    assert check.status == "FAIL"
+    assert check.measured["where"] == "output" and check.measured["layer"] == "log"
+
+
+def test_a_model_without_regularization_skips_that_check(digits):
+    report = recipes.babysit(mlp(digits, l2=0, dropout=0), digits, **FAST)
+    assert report["regularization"].status == "SKIP"
+    assert report.passed and "skipped" in report.summary()
+
+
+def test_recipe_options_build_the_recipe_model(digits):
+    report = recipes.babysit({"model": "mlp", "width": 32, "l2": 1e-4}, digits, **FAST)
+    assert report.model == "mlp" and report.passed, str(report)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"subset": 5000}, "`subset` must be an integer in [1, 1293]. Received: subset=5000"),
+        ({"subset": 0}, "`subset` must be an integer in [1, 1293]. Received: subset=0"),
+        ({"gradient_threshold": -1}, "`gradient_threshold` must be in (0, inf). "
+                                     "Received: gradient_threshold=-1"),
+        ({"epsilon": 0}, "`epsilon` must be in (0, inf). Received: epsilon=0"),
+        ({"max_ratio": 0.5}, "`max_ratio` must be in (1, inf). Received: max_ratio=0.5"),
+        ({"first_loss_tolerance": 0}, "`first_loss_tolerance` must be in (0, inf)."),
+    ],
+)
+def test_invalid_arguments_are_one_sentence(digits, kwargs, message):
+    with pytest.raises(ValueError) as info:
+        recipes.babysit("mlp", digits, **kwargs)
+    assert message in str(info.value)
+
+
+def test_wrong_model_or_data_are_rejected(digits):
+    with pytest.raises(ValueError, match=r"`model` options must be among .* Received: unknown "
+                                         r"option\(s\) 'epochs'"):
+        recipes.babysit({"model": "mlp", "epochs": 3}, digits)
+    with pytest.raises(TypeError, match="`dataset` must be a deeper.components.data.Dataset"):
+        recipes.babysit("mlp", digits.x_train)
+    three = keras.Sequential([keras.Input((64,)), keras.layers.Dense(3, activation="softmax")])
+    with pytest.raises(ValueError, match=r"one value per class \(10\)"):
+        recipes.babysit(three, digits)
