@@ -34,6 +34,8 @@ class GradientCheckResult:
             of them (a ReLU unit switching), where finite differences are wrong.
         worst: `(variable path, index, autodiff, finite difference)` of the
             largest error.
+        entries: `(variable path, index, autodiff, finite difference)` of
+            every compared entry.
     """
 
     errors: dict
@@ -43,6 +45,7 @@ class GradientCheckResult:
     checked: int
     skipped: int
     worst: tuple | None = None
+    entries: list = dataclasses.field(default_factory=list)
 
     @property
     def max_error(self) -> float:
@@ -202,13 +205,15 @@ def gradient_check(model, x, y, *, loss=None, num_params=3, epsilon=None, thresh
     noise = float(np.finfo(dtype).eps) * max(abs(float(value)), 1.0) / epsilon
     floor = max(1e-3 * rms, noise / threshold, 1e-300)
     errors = {name: 0.0 for name in model_tools.layers_in_order(target)}
-    worst, worst_error, checked, skipped = None, -1.0, 0, 0
+    worst, worst_error, checked, skipped, entries = None, -1.0, 0, 0, []
     for i, flat, analytic, estimate, half in rows:
         scale = max(abs(analytic), abs(estimate), floor)
         if abs(estimate - half) > 0.5 * threshold * max(abs(estimate), abs(half), floor):
             skipped += 1  # a kink between the two steps: finite differences are wrong here
             continue
         checked += 1
+        index = tuple(int(k) for k in np.unravel_index(flat, variables[i].shape))
+        entries.append((variables[i].path, index, analytic, estimate))
         error = abs(analytic - estimate) / scale
         if not math.isfinite(error):
             error = math.nan
@@ -220,7 +225,7 @@ def gradient_check(model, x, y, *, loss=None, num_params=3, epsilon=None, thresh
         ranked = math.inf if math.isnan(error) else error
         if ranked > worst_error:
             worst_error = ranked
-            index = tuple(int(k) for k in np.unravel_index(flat, variables[i].shape))
             worst = (variables[i].path, index, analytic, estimate)
     return GradientCheckResult(errors=errors, threshold=threshold, epsilon=epsilon, dtype=dtype,
-                               checked=checked, skipped=skipped, worst=worst)
+                               checked=checked, skipped=skipped, worst=worst,
+                               entries=entries)
