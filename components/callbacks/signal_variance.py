@@ -140,8 +140,8 @@ def signal_variance(model, x, y, *, loss=None, training=True, max_ratio=100.0):
                          f"Received: model={model.name!r}")
     try:
         inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-        probe = keras.Model(inputs, [layer.input for layer in layers] + [model.output])
-    except (AttributeError, ValueError) as err:
+        probe = keras.Model(inputs, [layer.input for layer in layers] + [model.outputs[0]])
+    except (AttributeError, ValueError, TypeError) as err:
         raise TypeError(f"`model` must be a functional or Sequential model whose layers are "
                         f"each used once: {err}") from None
     loss_fn = model_tools.resolve_loss(model, loss)
