@@ -95,7 +95,7 @@ class NaNGuard(keras.callbacks.Callback):
         if any(count_nonfinite(w) for w in weights):
             return False
         self.good_weights = weights
-        self.good_optimizer_state = [np.array(v) for v in self._optimizer_variables()]
+        self.good_optimizer_state = [np.array(v.numpy()) for v in self._optimizer_variables()]
         self.good_at = where
         return True
 
