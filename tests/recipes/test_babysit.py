@@ -203,3 +203,55 @@ def test_wrong_model_or_data_are_rejected(digits):
     three = keras.Sequential([keras.Input((64,)), keras.layers.Dense(3, activation="softmax")])
     with pytest.raises(ValueError, match=r"one value per class \(10\)"):
         recipes.babysit(three, digits)
+
+
+# The command line, run as a user runs it ----------------------------------------------------
+
+
+def deeper(*args):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run([sys.executable, "-m", "deeper.recipes", "babysit", *args],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_cli_prints_the_table_writes_the_report_and_ends_with_the_result(tmp_path):
+    result = deeper("--data", "mnist1d", "--model", "mlp", "--width", "32",
+                    "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("babysit: all 6 checks passed")
+    assert sum(line.startswith("PASS ") for line in lines) == 6
+    saved = json.loads((tmp_path / "babysit.json").read_text())
+    assert saved["passed"] is True and saved["summary"] == lines[-1]
+    assert json.loads((tmp_path / "metrics.json").read_text())["passed"] is True
+
+
+def test_cli_exit_status_1_names_the_failed_check(tmp_path):
+    result = deeper("--data", "mnist1d", "--model", "mlp", "--width", "32", "--l2", "3",
+                    "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert "FAIL    regularization" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith(
+        "babysit: 1 of 6 checks FAILED (regularization)")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--subset", "5000"], "`subset` must be an integer in [1, 3600]. Received: subset=5000"),
+    (["--epsilon", "0"], "`epsilon` must be in (0, inf). Received: epsilon=0.0"),
+])
+def test_cli_bad_arguments_end_in_one_clear_line(tmp_path, args, expected):
+    result = deeper("--data", "mnist1d", "--out", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"deeper babysit: error: {expected}"
+
+
+def test_cli_help_explains_each_option():
+    result = deeper("--help")
+    assert result.returncode == 0
+    for option in ("--data", "--model", "--subset", "--overfit-steps", "--gradient-threshold",
+                   "--epsilon", "--max-ratio", "--out"):
+        assert option in result.stdout
