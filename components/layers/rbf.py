@@ -39,8 +39,8 @@ class RBF(keras.layers.Layer):
     positive under any gradient step; `layer.betas` gives beta_j.
 
     Centers start from `centers_initializer`, or from data with `adapt(x)`:
-    k-means (Lloyd's iterations in float64) seeded with `units` distinct
-    training examples, the classical way to place RBF centers.
+    k-means (k-means++ start, then Lloyd's iterations in float64), the
+    classical way to place RBF centers.
 
     Args:
         units: number of radial-basis units, a positive integer.
@@ -76,9 +76,11 @@ class RBF(keras.layers.Layer):
                              f"input_shape={input_shape}")
         self.centers = self.add_weight(shape=(self.units, dim), name="centers",
                                        initializer=self.centers_initializer)
-        self.log_betas = self.add_weight(
-            shape=(self.units,), name="log_betas",
-            initializer=keras.initializers.Constant(float(np.log(self.beta))))
+        self.log_betas = self.add_weight(shape=(self.units,), name="log_betas",
+                                         initializer="zeros")
+        # Assigned, not `Constant(log(beta))`: Keras's `Constant` rounds its value
+        # through float32 (a 5e-9 error in a float64 layer).
+        self.log_betas.assign(np.full((self.units,), np.log(self.beta)))
         if self._pending_centers is not None:
             self.centers.assign(self._pending_centers)
             self._pending_centers = None
@@ -93,8 +95,8 @@ class RBF(keras.layers.Layer):
 
         Args:
             data: array of shape `(n, d)`, finite.
-            iterations: Lloyd's iterations after the seeded random start
-                (0 keeps `units` distinct random examples). Defaults to 10.
+            iterations: Lloyd's iterations after the seeded k-means++ start
+                (0 keeps the `units` examples k-means++ picked). Defaults to 10.
         """
         iterations = check_number("iterations", iterations, low=0, integer=True)
         x = np.asarray(keras.ops.convert_to_numpy(data), dtype=np.float64)
@@ -102,7 +104,17 @@ class RBF(keras.layers.Layer):
             raise ValueError(f"`data` must be a finite array of shape (n, d) with n >= "
                              f"units={self.units}. Received: data of shape {x.shape}")
         rng = np.random.default_rng(self.seed)
-        centers = x[rng.choice(len(x), self.units, replace=False)]
+        # k-means++ start: each next center drawn with probability ~ squared
+        # distance to the nearest chosen one (Arthur & Vassilvitskii 2007).
+        chosen = [int(rng.integers(len(x)))]
+        nearest_sq = ((x - x[chosen[0]]) ** 2).sum(1)
+        for _ in range(1, self.units):
+            total = nearest_sq.sum()
+            probs = nearest_sq / total if total > 0 else None
+            nxt = int(rng.choice(len(x), p=probs))
+            chosen.append(nxt)
+            nearest_sq = np.minimum(nearest_sq, ((x - x[nxt]) ** 2).sum(1))
+        centers = x[chosen].copy()
         for _ in range(iterations):
             d2 = (x ** 2).sum(1)[:, None] - 2 * x @ centers.T + (centers ** 2).sum(1)
             nearest = d2.argmin(1)

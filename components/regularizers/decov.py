@@ -22,6 +22,11 @@ class DeCov(keras.regularizers.Regularizer):
     dropout). Use it as `activity_regularizer=`; it needs batches of more
     than one example.
 
+    Keras 3 divides every activity penalty by the batch size N (it expects a
+    sum over examples); L is already a batch statistic, so `__call__` returns
+    N * L and the loss the layer adds is exactly L, the paper's penalty, at
+    any batch size. `penalty(h)` returns L itself.
+
     Args:
         strength: weight of the penalty, >= 0. Defaults to 0.1.
 
@@ -37,6 +42,11 @@ class DeCov(keras.regularizers.Regularizer):
         self.strength = check_number("strength", strength, low=0)
 
     def __call__(self, x):
+        x = keras.ops.convert_to_tensor(x)
+        return self.penalty(x) * keras.ops.cast(keras.ops.shape(x)[0], x.dtype)
+
+    def penalty(self, x):
+        """The DeCov penalty strength * L of activations `x`, shape `(N, ...)`."""
         x = keras.ops.convert_to_tensor(x)
         h = keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))
         centered = h - keras.ops.mean(h, axis=0, keepdims=True)
