@@ -6,6 +6,9 @@ from deeper.components.registry import register
 from deeper.components.validation import check_number, check_seed
 
 
+_SEED_STATE = "seed_generator_state"
+
+
 def noisy_relu(x, noise_scale=1.0, training=False, seed=None):
     """f(x) = max(0, x + eps), eps ~ N(0, noise_scale^2 * sigmoid(x)) when training.
 
@@ -75,6 +78,17 @@ class NoisyReLU(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def save_own_variables(self, store):
+        # Keras saves no `SeedGenerator` state (a reloaded Dropout restarts its
+        # stream); saving it makes training resume with the same noise.
+        super().save_own_variables(store)
+        store[_SEED_STATE] = keras.ops.convert_to_numpy(self.seed_generator.state)
+
+    def load_own_variables(self, store):
+        if _SEED_STATE in store.keys():
+            self.seed_generator.state.assign(store[_SEED_STATE])
+        super().load_own_variables({k: store[k] for k in store.keys() if k != _SEED_STATE})
 
     def get_config(self):
         return {**super().get_config(), "noise_scale": self.noise_scale, "seed": self.seed}
