@@ -5,7 +5,6 @@ import keras
 from deeper.components.registry import register
 from deeper.components.validation import check_number, check_seed
 
-
 _SEED_STATE = "seed_generator_state"
 
 
