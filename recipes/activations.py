@@ -41,10 +41,7 @@ def plot_activations(names=("scaled_tanh", "tanh_linear", "tanh", "sigmoid", "re
     inference curve, the plain ReLU. Returns the matplotlib figure; saves it
     to `path` when given.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the current backend: inline in a notebook, Agg headless
     import tensorflow as tf
 
     x = tf.constant(np.linspace(-x_range, x_range, 801))
@@ -105,10 +102,7 @@ def variance_through_depth(pairs=MATCHED + MISMATCHED, *, depth=10, width=256, n
 
 def plot_variance_through_depth(results, path=None):
     """Log-scale plot of `variance_through_depth` results, matched pairs solid."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the current backend: inline in a notebook, Agg headless
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for (init, activation), v in results.items():
@@ -152,9 +146,6 @@ class ActivationComparison:
 
     def plot(self, path=None):
         """Training error vs epoch per activation, the threshold dashed."""
-        import matplotlib
-
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(6.4, 4.2))

@@ -18,6 +18,8 @@ CASES = [
     ("xavier_normal", (3, 3, 16, 32), 1 / 144, "normal"),
     ("he_normal_untruncated", (400, 300), 2 / 400, "normal"),
     ("he_normal_untruncated", (3, 3, 16, 32), 2 / 144, "normal"),
+    # Keras's own Glorot uniform, for tanh: U(+-sqrt(6 / (fan_in + fan_out))), variance 2 / 700.
+    ("glorot_uniform", (400, 300), 2 / 700, "uniform"),
 ]
 
 
