@@ -6,11 +6,11 @@ import csv
 import json
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+# A Figure with its own Agg canvas: no pyplot, so importing a recipe never switches
+# the user's backend (a notebook keeps showing its figures inline).
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def write_json(path, payload):
@@ -31,7 +31,9 @@ def write_history_csv(path, history):
 
 def plot_learning_curves(path, history, title=""):
     """Training vs validation loss and accuracy per epoch, side by side."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2)
     for ax, metric in zip(axes, ("loss", "accuracy")):
         epochs = range(1, len(history.get(metric, [])) + 1)
         if metric in history:
@@ -48,7 +50,6 @@ def plot_learning_curves(path, history, title=""):
         fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def write_run(run):

@@ -57,7 +57,8 @@ def test_get_resolves_deeper_names_with_defaults_then_keras_names():
     assert float(nesterov.learning_rate) == pytest.approx(0.05)
     assert isinstance(optimizers.get("adamw"), keras.optimizers.AdamW)  # Keras's own
     assert isinstance(optimizers.get("nadam", learning_rate=0.1), keras.optimizers.Nadam)
-    assert layers.get("relu") is keras.activations.relu
+    assert layers.get("gelu") is keras.activations.gelu  # a Keras activation we do not rename
+    assert isinstance(layers.get("relu"), keras.layers.ReLU)  # the course's name: Keras's layer
     assert "pca_whitening" in layers.names() and "centering" in layers.names()
     opt = keras.optimizers.SGD()
     assert optimizers.get(opt) is opt

@@ -1,6 +1,15 @@
-"""`deeper` regularizers: resolve a name with `get`, ours first, then Keras's own."""
+"""`deeper` regularizers: resolve a name with `get`, ours first, then Keras's own.
+
+* `"l1"`: Keras's `L1`, l1 * sum(|w|) (the course's lambda ||w||_1);
+* `"l2"`: Keras's `L2`, l2 * sum(w^2) (no 1/2);
+* `"half_l2"`: the course's lambda/2 ||w||^2 (`HalfL2`, = Keras's `L2(lam / 2)`);
+* `"decov"`: decorrelation of a layer's activations (`DeCov`, Cogswell et al. 2016).
+"""
 
 from deeper.components import registry
+from deeper.components.regularizers import keras_penalties  # noqa: F401  (registers Keras's)
+from deeper.components.regularizers.decov import DeCov  # noqa: F401
+from deeper.components.regularizers.half_l2 import HalfL2  # noqa: F401
 
 
 def get(identifier, **kwargs):

@@ -18,6 +18,8 @@ CASES = [
     ("xavier_normal", (3, 3, 16, 32), 1 / 144, "normal"),
     ("he_normal_untruncated", (400, 300), 2 / 400, "normal"),
     ("he_normal_untruncated", (3, 3, 16, 32), 2 / 144, "normal"),
+    # Keras's own Glorot uniform, for tanh: U(+-sqrt(6 / (fan_in + fan_out))), variance 2 / 700.
+    ("glorot_uniform", (400, 300), 2 / 700, "uniform"),
 ]
 
 
@@ -83,6 +85,8 @@ def activation_variance_through_depth(init, activation, depth=10, width=256, n=2
         # Mismatched: the signal collapses geometrically.
         ("xavier_normal", "relu", 0.0, 0.01),            # measured 0.0038 (halves per layer)
         ("random_normal", "tanh", 0.0, 0.02),            # N(0, 0.05^2): measured 0.009
+        # Mismatched: the 4x sigmoid rule under ReLU explodes (x8 per layer): measured 9.3e7.
+        ("sigmoid_glorot_uniform", "relu", 1e6, np.inf),
     ],
 )
 def test_variance_through_depth(init, activation, low, high):
