@@ -17,6 +17,10 @@ _LAZY = {
     "babysit": "deeper.recipes.babysit",
     "Report": "deeper.recipes.babysit_report",
     "Check": "deeper.recipes.babysit_report",
+    "track_drift": "deeper.recipes.drift",
+    "DriftResult": "deeper.recipes.drift",
+    "compare_batch_sizes": "deeper.recipes.batch_sizes",
+    "BatchSizeResult": "deeper.recipes.batch_sizes",
 }
 
 

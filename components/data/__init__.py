@@ -15,3 +15,7 @@ from deeper.components.data.datasets import Dataset, from_arrays, load  # noqa: 
 from deeper.components.data.pca_whitening import PCAWhitening  # noqa: F401
 from deeper.components.data.pipeline import pipeline  # noqa: F401
 from deeper.components.data.standardization import standardization  # noqa: F401
+from deeper.components.data.drifting_gaussians import (  # noqa: F401
+    DriftingStream,
+    drifting_gaussians,
+)
