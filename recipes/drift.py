@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from deeper.components import data
 from deeper.components.validation import check_number, check_seed, check_type
 from deeper.recipes import outputs
+from deeper.recipes import steps as steps_
 
 
 @dataclasses.dataclass
@@ -93,24 +94,6 @@ def _softmax_regression(num_classes, seed):
     return keras.Sequential([keras.Input((2,)), keras.layers.Dense(num_classes)])
 
 
-def _trainer(model, learning_rate):
-    """A compiled function running `iterations` SGD steps on one batch `(x, y)`."""
-    optimizer = keras.optimizers.SGD(learning_rate)
-    optimizer.build(model.trainable_variables)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-    @tf.function(reduce_retracing=True)
-    def train(x, y, iterations):
-        for _ in tf.range(iterations):
-            with tf.GradientTape() as tape:
-                loss = loss_fn(y, model(x, training=True))
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply(grads, model.trainable_variables)
-        return loss
-
-    return train
-
-
 def _error(model, x, y):
     return float(np.mean(np.argmax(keras.ops.convert_to_numpy(model(x)), axis=1) != y))
 
@@ -172,8 +155,8 @@ def track_drift(stream=None, *, learning_rate=0.5, gd_learning_rate=1.0, gd_iter
 
     sgd = _softmax_regression(stream.num_classes, seed)
     gd = _softmax_regression(stream.num_classes, seed)
-    sgd_step = _trainer(sgd, learning_rate)
-    gd_fit = _trainer(gd, gd_learning_rate)
+    sgd_step = steps_.gradient_steps(sgd, learning_rate)
+    gd_fit = steps_.gradient_steps(gd, gd_learning_rate)
     one = tf.constant(1)
     steps, sgd_error, gd_error = [], [], []
     for t in range(stream.steps):
