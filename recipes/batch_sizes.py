@@ -97,7 +97,7 @@ def _curve(dataset, size, *, epochs, width, depth, learning_rate, seed, steps_pe
     initial = model.get_weights()
     train = data.pipeline(x, y, batch_size=size, seed=seed)
     full = data.pipeline(x, y, batch_size=1024, shuffle=False)
-    model.fit(train.take(1), epochs=1, verbose=0, shuffle=False)  # trace the step outside the timings
+    model.fit(train.take(1), epochs=1, verbose=0, shuffle=False)  # trace outside the timings
     model.set_weights(initial)
     curve = {"epoch": [0], "seconds": [0.0], "loss": [float(model.evaluate(full, verbose=0))]}
     for epoch in range(1, epochs + 1):

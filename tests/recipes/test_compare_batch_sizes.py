@@ -1,4 +1,4 @@
-"""`compare_batch_sizes`: real training per batch size, and the replicated-data thought experiment."""
+"""`compare_batch_sizes`: real training per batch size; the replicated-data experiment."""
 
 import json
 
