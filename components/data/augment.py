@@ -54,7 +54,8 @@ def augment(dataset, *, flip="horizontal", crop_padding=4, contrast=0.2, tint=0.
     Args:
         dataset: a batched `tf.data.Dataset` of `(images, labels)` (or
             `(images, labels, sample_weights)`) with images of shape
-            `(batch, height, width, channels)`, e.g. `data.pipeline(...)`.
+            `(batch, height, width, channels)` (channels last, whatever
+            `keras.config.image_data_format()` says), e.g. `data.pipeline(...)`.
         flip: `"horizontal"`, `"vertical"`, `"horizontal_and_vertical"` or
             `None` (no flip). Defaults to `"horizontal"`.
         crop_padding: pixels of zero padding for the random crop, an integer
@@ -90,10 +91,11 @@ def augment(dataset, *, flip="horizontal", crop_padding=4, contrast=0.2, tint=0.
     value_range = _value_range(value_range)
     seed = check_seed("seed", seed)
     dtype = x_spec.dtype if x_spec.dtype.is_floating else tf.float32
-    flipper = keras.layers.RandomFlip(flip, dtype=dtype.name) if flip else None
+    flipper = keras.layers.RandomFlip(flip, data_format="channels_last",
+                                      dtype=dtype.name) if flip else None
     big = float(np.finfo("float32").max)
     contraster = keras.layers.RandomContrast(contrast or 0.5, value_range=(-big, big),
-                                             dtype=dtype.name)
+                                             data_format="channels_last", dtype=dtype.name)
 
     def transform(key, element):
         x, rest = tf.cast(element[0], dtype), element[1:]

@@ -179,5 +179,23 @@ def test_trains_with_fit():
     model = keras.Sequential([keras.Input((40,)), keras.layers.Dense(ds.num_classes,
                                                                      activation="softmax")])
     model.compile("sgd", "sparse_categorical_crossentropy")
-    history = model.fit(train, epochs=2, verbose=0)
+    history = model.fit(train, epochs=2, verbose=0, shuffle=False)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_channels_last_whatever_the_keras_image_data_format():
+    old = keras.config.image_data_format()
+    keras.config.set_image_data_format("channels_first")
+    try:
+        ds = tf.data.Dataset.from_tensor_slices((IMAGES, LABELS)).batch(24)
+        out = next(iter(data.augment(ds, **{**ONLY, "flip": "horizontal", "contrast": 0.3},
+                                     seed=0)))[0].numpy()
+    finally:
+        keras.config.set_image_data_format(old)
+    mean = IMAGES.mean(axis=(1, 2), keepdims=True)
+    for o, x, m in zip(out, IMAGES, mean):
+        fits = []
+        for c in (x, x[:, ::-1]):  # kept or mirrored along the width axis
+            f = np.sum((o - m) * (c - m)) / np.sum((c - m) ** 2)  # least-squares factor
+            fits.append(np.allclose(o, (c - m) * f + m, atol=1e-5))
+        assert any(fits)
