@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from deeper.components import data
-from deeper.components.validation import check_number, check_seed, check_type
+from deeper.components.validation import check_choice, check_number, check_seed, check_type
 from deeper.recipes import outputs
 from deeper.recipes import steps as steps_
 
@@ -43,7 +43,9 @@ class DriftResult:
                 f"{sgd:.3f}, GD on all data seen {gd:.3f}")
 
     def plot(self, path=None, stream=None):
-        """Error vs time; with `stream`, also both models' decision regions at the last step."""
+        """Error vs time; with a 2-D `stream`, also both models' decision regions at the end."""
+        if stream is not None and stream.x.shape[2:] != (2,):
+            stream = None
         fig = Figure(figsize=(11 if stream is not None else 6, 4))
         FigureCanvasAgg(fig)
         axes = fig.subplots(1, 2 if stream is not None else 1, squeeze=False)[0]
@@ -89,20 +91,24 @@ def _regions(ax, result, stream):
     ax.set_aspect("equal")
 
 
-def _softmax_regression(num_classes, seed):
+def _model(kind, input_shape, num_classes, seed):
+    """Softmax regression (`"linear"`) or a one-hidden-layer ReLU MLP (`"mlp"`), on logits."""
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(num_classes)])
+    hidden = [keras.layers.Dense(64, activation="relu", kernel_initializer="he_normal")]
+    return keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
+                             *(hidden if kind == "mlp" else []),
+                             keras.layers.Dense(num_classes)])
 
 
 def _error(model, x, y):
     return float(np.mean(np.argmax(keras.ops.convert_to_numpy(model(x)), axis=1) != y))
 
 
-def track_drift(stream=None, *, learning_rate=0.5, gd_learning_rate=1.0, gd_iterations=100,
-                eval_every=10, eval_size=1000, seed=0, output_dir=None):
+def track_drift(stream=None, *, model="linear", learning_rate=0.5, gd_learning_rate=1.0,
+                gd_iterations=100, eval_every=10, eval_size=1000, seed=0, output_dir=None):
     """Online SGD with a constant learning rate vs full-batch GD refit on all data seen.
 
-    Both learners are the same softmax regression. At step `t` the stream
+    Both learners are the same model, from the same initial weights. At step `t` the stream
     delivers a batch `(x_t, y_t)`: online SGD takes one step on it with a
     constant learning rate, so old examples fade from the model; GD is
     refitted, every `eval_every` steps, on everything seen so far,
@@ -116,6 +122,8 @@ def track_drift(stream=None, *, learning_rate=0.5, gd_learning_rate=1.0, gd_iter
     Args:
         stream: a `data.DriftingStream`. Defaults to
             `data.drifting_gaussians(seed=seed)`.
+        model: `"linear"` (softmax regression) or `"mlp"` (one hidden layer
+            of 64 ReLU units). Defaults to `"linear"`.
         learning_rate: SGD's constant learning rate, > 0. Defaults to 0.5.
         gd_learning_rate: GD's learning rate, > 0. Defaults to 1.
         gd_iterations: full-batch steps per refit, an integer >= 1. Defaults to 100.
@@ -144,17 +152,19 @@ def track_drift(stream=None, *, learning_rate=0.5, gd_learning_rate=1.0, gd_iter
         stream = data.drifting_gaussians(seed=seed)
     check_type("stream", stream, data.DriftingStream,
                description="a data.DriftingStream, e.g. data.drifting_gaussians(...)")
+    model = check_choice("model", model, ("linear", "mlp"))
     learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
     gd_learning_rate = check_number("gd_learning_rate", gd_learning_rate, low=0, low_open=True)
     gd_iterations = check_number("gd_iterations", gd_iterations, low=1, integer=True)
     eval_every = check_number("eval_every", eval_every, low=1, integer=True)
     eval_size = check_number("eval_size", eval_size, low=1, integer=True)
-    config = {"learning_rate": learning_rate, "gd_learning_rate": gd_learning_rate,
+    config = {"model": model, "learning_rate": learning_rate, "gd_learning_rate": gd_learning_rate,
               "gd_iterations": gd_iterations, "eval_every": eval_every, "eval_size": eval_size,
               "seed": seed, "num_classes": stream.num_classes, "stream": stream.config}
 
-    sgd = _softmax_regression(stream.num_classes, seed)
-    gd = _softmax_regression(stream.num_classes, seed)
+    features = stream.x.shape[2:]
+    sgd = _model(model, features, stream.num_classes, seed)
+    gd = _model(model, features, stream.num_classes, seed)
     sgd_step = steps_.gradient_steps(sgd, learning_rate)
     gd_fit = steps_.gradient_steps(gd, gd_learning_rate)
     one = tf.constant(1)
@@ -162,7 +172,7 @@ def track_drift(stream=None, *, learning_rate=0.5, gd_learning_rate=1.0, gd_iter
     for t in range(stream.steps):
         sgd_step(stream.x[t], stream.y[t], one)
         if (t + 1) % eval_every == 0 or t == stream.steps - 1:
-            seen_x = stream.x[:t + 1].reshape(-1, 2)
+            seen_x = stream.x[:t + 1].reshape((-1, *features))
             seen_y = stream.y[:t + 1].reshape(-1)
             gd_fit(seen_x, seen_y, tf.constant(gd_iterations))
             x, y = stream.sample(t, eval_size, seed=seed)

@@ -12,10 +12,8 @@ from deeper.components.data.augment import augment  # noqa: F401
 from deeper.components.data.augment_1d import augment_1d  # noqa: F401
 from deeper.components.data.centering import Centering  # noqa: F401
 from deeper.components.data.datasets import Dataset, from_arrays, load  # noqa: F401
-from deeper.components.data.drifting_gaussians import (  # noqa: F401
-    DriftingStream,
-    drifting_gaussians,
-)
+from deeper.components.data.drifting_gaussians import drifting_gaussians  # noqa: F401
+from deeper.components.data.drifting_stream import DriftingStream  # noqa: F401
 from deeper.components.data.pca_whitening import PCAWhitening  # noqa: F401
 from deeper.components.data.pipeline import pipeline  # noqa: F401
 from deeper.components.data.standardization import standardization  # noqa: F401

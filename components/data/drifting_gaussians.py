@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
-import tensorflow as tf
 
+from deeper.components.data.drifting_stream import DriftingStream
 from deeper.components.validation import check_number, check_seed
 
 
-@dataclasses.dataclass
-class DriftingStream:
-    """A data stream in time order, and the distribution it was drawn from.
-
-    Attributes:
-        x: inputs, shape `(steps, batch_size, 2)`: `x[t]` arrives at step `t`.
-        y: labels, shape `(steps, batch_size)`.
-        num_classes: number of classes.
-        config: the arguments of `drifting_gaussians`.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    num_classes: int
-    config: dict
-
-    @property
-    def steps(self):
-        """Number of time steps."""
-        return len(self.x)
+class GaussianStream(DriftingStream):
+    """A `DriftingStream` of Gaussian classes; `means(step)` gives their centers."""
 
     def means(self, step):
         """Class means at `step` (fractional steps allowed), shape `(num_classes, 2)`."""
@@ -38,21 +18,10 @@ class DriftingStream:
                  + 2 * np.pi * c["revolutions"] * step / max(c["steps"] - 1, 1))
         return c["radius"] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
 
-    def sample(self, step, n, seed=0):
-        """`n` fresh labelled examples from the distribution at `step` (not part of the stream)."""
-        n = check_number("n", n, low=1, integer=True)
-        rng = np.random.default_rng([check_seed("seed", seed), 1, int(step)])
-        return _draw(rng, self.means(step), n, self.config["noise"])
-
-    def dataset(self):
-        """The stream as a `tf.data.Dataset` of `(x[t], y[t])` batches in time order."""
-        return tf.data.Dataset.from_tensor_slices((self.x, self.y))
-
-
-def _draw(rng, means, n, noise):
-    y = rng.integers(0, len(means), n)
-    x = means[y] + noise * rng.standard_normal((n, 2))
-    return x.astype("float32"), y.astype("int64")
+    def _draw(self, rng, step, n):
+        y = rng.integers(0, self.num_classes, n)
+        x = self.means(step)[y] + self.config["noise"] * rng.standard_normal((n, 2))
+        return x.astype("float32"), y.astype("int64")
 
 
 def drifting_gaussians(steps=300, *, batch_size=10, num_classes=3, radius=2.0, noise=0.6,
@@ -84,7 +53,8 @@ def drifting_gaussians(steps=300, *, batch_size=10, num_classes=3, radius=2.0, n
         seed: seed of the draws. Defaults to 0.
 
     Returns:
-        A `DriftingStream` (`x`, `y`, `means(step)`, `sample(step, n)`, `dataset()`).
+        A `DriftingStream` (`x`, `y`, `sample(step, n)`, `dataset()`) with
+        `means(step)`, the class means at `step`.
 
     Example:
 
@@ -105,9 +75,4 @@ def drifting_gaussians(steps=300, *, batch_size=10, num_classes=3, radius=2.0, n
         "revolutions": check_number("revolutions", revolutions),
         "seed": check_seed("seed", seed),
     }
-    stream = DriftingStream(np.empty((0,)), np.empty((0,)), config["num_classes"], config)
-    rng = np.random.default_rng([config["seed"], 0])
-    xs, ys = zip(*(_draw(rng, stream.means(t), config["batch_size"], config["noise"])
-                   for t in range(config["steps"])))
-    stream.x, stream.y = np.stack(xs), np.stack(ys)
-    return stream
+    return GaussianStream(None, None, config["num_classes"], config)._fill()

@@ -34,10 +34,20 @@ def test_on_a_stationary_stream_gd_is_as_good():
     assert max(result.gd_error) < 0.1 and max(result.sgd_error) < 0.1
 
 
+def test_mlp_learners_track_too():
+    stream = data.drifting_gaussians(90, revolutions=0.75, seed=2)
+    result = recipes.track_drift(stream, model="mlp", learning_rate=0.2, gd_learning_rate=0.5,
+                                 gd_iterations=60, eval_every=30, eval_size=600, seed=2)
+    assert result.config["model"] == "mlp"
+    assert result.sgd_error[-1] < 0.2 and result.gd_error[-1] > result.sgd_error[-1] + 0.3
+
+
 def test_bad_arguments():
     with pytest.raises(TypeError, match="`stream` must be a data.DriftingStream"):
         recipes.track_drift(np.zeros((10, 2)))
     with pytest.raises(ValueError, match="`learning_rate` must be"):
         recipes.track_drift(learning_rate=0.0)
+    with pytest.raises(ValueError, match="`model` must be one of"):
+        recipes.track_drift(model="cnn")
     with pytest.raises(ValueError, match="`eval_every` must be"):
         recipes.track_drift(eval_every=0)
