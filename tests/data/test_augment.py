@@ -199,3 +199,22 @@ def test_channels_last_whatever_the_keras_image_data_format():
             f = np.sum((o - m) * (c - m)) / np.sum((c - m) ** 2)  # least-squares factor
             fits.append(np.allclose(o, (c - m) * f + m, atol=1e-5))
         assert any(fits)
+
+
+def test_a_cnn_learns_digits_through_augmentation():
+    # Labels stay with their images: a CNN trained only on augmented digits
+    # classifies the plain validation images well.
+    ds = data.load("digits", seed=0)
+    x_train, x_val = ds.x_train.reshape(-1, 8, 8, 1), ds.x_val.reshape(-1, 8, 8, 1)
+    train = data.augment(data.pipeline(x_train, ds.y_train, batch_size=32, seed=0), flip=None,
+                         crop_padding=1, contrast=0.2, tint=0.1, value_range=(0, 16), seed=0)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)), keras.layers.Rescaling(1 / 16),
+        keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+        keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(train, epochs=8, verbose=0, shuffle=False)
+    accuracy = model.evaluate(x_val, ds.y_val, verbose=0, return_dict=True)["accuracy"]
+    assert accuracy > 0.85
