@@ -48,7 +48,11 @@ def keyed_batches(dataset, seed):
             return tf.random.experimental.stateless_fold_in(epoch_key, i), element
         return dataset.enumerate().map(key_of)
 
-    return tf.data.Dataset.range(1).map(start_epoch).flat_map(with_keys)
+    keyed = tf.data.Dataset.range(1).map(start_epoch).flat_map(with_keys)
+    cardinality = dataset.cardinality()
+    if cardinality != tf.data.UNKNOWN_CARDINALITY:  # flat_map hides it; Keras needs it
+        keyed = keyed.apply(tf.data.experimental.assert_cardinality(cardinality))
+    return keyed
 
 
 def subkeys(key, count):

@@ -1,5 +1,7 @@
 """`augment` and `augment_1d`: seeded, per-example, label-preserving; Keras's quirks checked."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -179,7 +181,10 @@ def test_trains_with_fit():
     model = keras.Sequential([keras.Input((40,)), keras.layers.Dense(ds.num_classes,
                                                                      activation="softmax")])
     model.compile("sgd", "sparse_categorical_crossentropy")
-    history = model.fit(train, epochs=2, verbose=0, shuffle=False)
+    assert int(train.cardinality()) == 8  # known, so Keras sizes the epoch (and progress bar)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "Your input ran out of data"
+        history = model.fit(train, epochs=2, verbose=0, shuffle=False)
     assert np.isfinite(history.history["loss"]).all()
 
 
