@@ -21,6 +21,7 @@ _LAZY = {
     "DriftResult": "deeper.recipes.drift",
     "compare_batch_sizes": "deeper.recipes.batch_sizes",
     "BatchSizeResult": "deeper.recipes.batch_sizes",
+    "replication_cost": "deeper.recipes.batch_sizes",
 }
 
 

@@ -36,7 +36,7 @@ def test_trains_every_size_and_small_batches_win_per_epoch(small, tmp_path):
 
 
 def test_replicated_data_gives_the_same_gradient(small):
-    r = recipes.batch_sizes.replication_cost(small, copies=10, width=32, depth=1, repeats=3)
+    r = recipes.replication_cost(small, copies=10, width=32, depth=1, repeats=3)
     assert r["gradient_max_abs_difference"] < 1e-5
     assert r["examples"] == len(small.x_train) and r["copies"] == 10
     assert all(s > 0 for s in (*r["gd_seconds"], *r["sgd_seconds"]))  # timings: benchmarks only
