@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,7 +18,8 @@ def _value_range(value_range):
     if value_range is None:
         return None
     if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
-            or not all(isinstance(v, (int, float)) and np.isfinite(v) for v in value_range)
+            or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
+                       for v in value_range)
             or value_range[0] >= value_range[1]):
         raise ValueError("`value_range` must be None or a pair (low, high) of finite numbers "
                          f"with low < high. Received: value_range={value_range!r}")
