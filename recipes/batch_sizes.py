@@ -62,6 +62,8 @@ def _check_sizes(sizes, n):
     if not ok:
         raise ValueError("`sizes` must be positive integers or 'full'. "
                          f"Received: sizes={sizes!r}")
+    if len(set(sizes)) != len(sizes):
+        raise ValueError(f"`sizes` must not repeat a size. Received: sizes={sizes!r}")
     too_big = [s for s in sizes if s != "full" and s > n]
     if too_big:
         raise ValueError(f"`sizes` must be at most the number of training examples ({n}); use "

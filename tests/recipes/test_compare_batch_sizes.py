@@ -57,6 +57,8 @@ def test_sizes_not_positive_is_one_sentence(small, sizes):
 
 
 def test_other_bad_arguments(small):
+    with pytest.raises(ValueError, match="`sizes` must not repeat"):
+        recipes.compare_batch_sizes(small, sizes=(32, 32))
     with pytest.raises(ValueError, match="at most the number of training examples"):
         recipes.compare_batch_sizes(small, sizes=(10_000,))
     with pytest.raises(ValueError, match="`learning_rate` must be a number or a dict"):
