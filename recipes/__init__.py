@@ -17,6 +17,9 @@ _LAZY = {
     "babysit": "deeper.recipes.babysit",
     "Report": "deeper.recipes.babysit_report",
     "Check": "deeper.recipes.babysit_report",
+    "tune": "deeper.recipes.tuning",
+    "TuneResult": "deeper.recipes.tuning",
+    "CourseHyperModel": "deeper.recipes.tuning_space",
 }
 
 
