@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -193,7 +195,17 @@ def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", bu
                         seed=seed, max_seconds=max_seconds,
                         max_consecutive_failures=max_consecutive_failures, progress=progress)
     search.oracle.verbose = 0  # our progress line replaces KerasTuner's tables
-    search.search(epochs=epochs, verbose=0)
+    try:
+        with _quiet_failed_trials():
+            search.search(epochs=epochs, verbose=0)
+    except RuntimeError as err:
+        if not str(err).startswith("Number of consecutive failures"):
+            raise
+        last = (str(err).strip().splitlines() or [""])[-1]
+        raise RuntimeError(
+            f"The search stopped after {max_consecutive_failures} failed trials in a row "
+            f"(the last: {last}); check the space (a learning rate range too high?) or raise "
+            f"`max_consecutive_failures`, then resume with overwrite=False.") from None
     if _role() == "worker":
         return None
     out = Path(search.project_dir)
@@ -211,6 +223,21 @@ def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", bu
     result.seconds = time.perf_counter() - start
     tuning_report.write_report(result, search.oracle.objective.name)
     return result
+
+
+@contextlib.contextmanager
+def _quiet_failed_trials():
+    """KerasTuner 1.4 prints the traceback of every failed trial (its DEBUG flag is on);
+    our progress line states the failure in one line instead."""
+    config = sys.modules.get("keras_tuner.src.config")
+    debug = getattr(config, "DEBUG", None)
+    if config is not None:
+        config.DEBUG = False
+    try:
+        yield
+    finally:
+        if config is not None:
+            config.DEBUG = debug
 
 
 def _retrain(hypermodel, hp, epochs, out):

@@ -125,6 +125,7 @@ class RobustOracleMixin:
             if trial.trial_id not in self._retry_queue:
                 self._retry_queue.append(trial.trial_id)
         self.ongoing_trials = {}
+        self.save()  # the reconciled state, so that the files agree from now on
 
 
 class RandomSearchOracle(RobustOracleMixin, kt.oracles.RandomSearchOracle):

@@ -29,6 +29,8 @@ so the oracle samples `momentum` only when the optimizer uses it.
 
 from __future__ import annotations
 
+import math
+
 import keras
 import keras_tuner as kt
 
@@ -77,8 +79,16 @@ def decay_schedule(name, learning_rate, *, steps_per_epoch, epochs, lr_drop=10.0
     raise ValueError(f"`schedule` must be one of {SCHEDULES}. Received: schedule={name!r}")
 
 
+DIVERGENCE_FACTOR = 100.0
+"""A trial diverged when its training loss ends above this many times log(classes), the
+chance-level cross-entropy. Keras clips probabilities at 1e-7, so the cross-entropy
+itself never exceeds -log(1e-7) = 16.1: only weights blown up by too large a learning
+rate (through the weight penalty) get the loss this high while it stays finite."""
+
+
 class DivergedError(kt.errors.FailedTrialError):
-    """A trial's loss or weights became NaN or inf: the trial is recorded as failed."""
+    """A trial's loss or weights became NaN or inf, or its loss exploded (`DIVERGENCE_FACTOR`):
+    the trial is recorded as failed and never retried."""
 
 
 class CourseHyperModel(kt.HyperModel):
@@ -255,12 +265,14 @@ class CourseHyperModel(kt.HyperModel):
         self.timings.update(fit_seconds=time.perf_counter() - start,
                             epoch_seconds=timer.seconds)
         losses = history.history.get("loss", []) + history.history.get("val_loss", [])
+        limit = DIVERGENCE_FACTOR * math.log(ds.num_classes)
         finite = all(np.isfinite(v) for v in losses) and all(
             np.isfinite(w).all() for w in model.get_weights())
-        if not finite:
+        if not finite or history.history["loss"][-1] > limit:
             epoch = initial_epoch + len(history.history.get("loss", []))
-            raise DivergedError(f"diverged: the loss or the weights became NaN or inf by "
-                                f"epoch {epoch} (learning_rate={hp.get('learning_rate'):.3g})")
+            what = "became NaN or inf" if not finite else f"exceeded {limit:.0f}"
+            raise DivergedError(f"diverged: the loss or the weights {what} by epoch {epoch} "
+                                f"(learning_rate={hp.get('learning_rate'):.3g})")
         return history
 
 
