@@ -172,7 +172,13 @@ class CourseTuner(kt.Tuner):
         if "tuner/epochs" in hp.values:  # Hyperband's budget for this round
             kwargs["epochs"] = hp.values["tuner/epochs"]
             kwargs["initial_epoch"] = hp.values["tuner/initial_epoch"]
-        return super().run_trial(trial, *args, **kwargs)
+        if isinstance(self.oracle, kt.oracles.HyperbandOracle) or self._is_worker():
+            # Hyperband continues a trial's model in the next round: it needs KerasTuner's
+            # per-epoch checkpoint of the best weights (workers: the oracle may be Hyperband).
+            return super().run_trial(trial, *args, **kwargs)
+        # Random and Bayesian searches never reload a trial's weights (the best configuration
+        # is retrained): build and fit, without writing a checkpoint at every better epoch.
+        return self.hypermodel.fit(hp, self.hypermodel.build(hp), *args, **kwargs)
 
     def _build_hypermodel(self, hp):
         model = super()._build_hypermodel(hp)
