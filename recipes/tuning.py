@@ -73,9 +73,11 @@ class TuneResult:
         done = sum(t["status"] == "COMPLETED" for t in self.trials)
         failed = sum(t["status"] == "FAILED" for t in self.trials)
         best = "none" if self.best_score is None else f"{self.best_score:.4f}"
-        line = f"{len(self.trials)} trials ({done} completed, {failed} failed), best val_accuracy {best}"
+        line = (f"{len(self.trials)} trials ({done} completed, {failed} failed), "
+                f"best val_accuracy {best}")
         if self.test_metrics:
-            line += f"; best configuration retrained: test accuracy {self.test_metrics['accuracy']:.4f}"
+            line += ("; best configuration retrained: test accuracy "
+                     f"{self.test_metrics['accuracy']:.4f}")
         if self.published is not None:
             line += f" (published {self.model_name.upper()}: {self.published:.2f})"
         return line
@@ -101,6 +103,7 @@ def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory
         oracle = tuning_oracles.ORACLES[tuner](max_trials=budget, **common)
     if max_seconds is not None:
         oracle.deadline = time.time() + max_seconds
+    oracle.progress = progress
     project = Path(directory) / project_name
     if not overwrite and (project / "oracle.json").exists() and _role() != "worker":
         tuner_file = project / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
@@ -108,7 +111,7 @@ def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory
             tuning_oracles.write_json_atomic(tuner_file, {})
     return tuning_oracles.CourseTuner(
         hypermodel=hypermodel, oracle=oracle, directory=str(directory),
-        project_name=project_name, overwrite=overwrite, progress=progress)
+        project_name=project_name, overwrite=overwrite)
 
 
 def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", budget=20,

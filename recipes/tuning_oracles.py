@@ -70,6 +70,7 @@ class RobustOracleMixin:
     """Mix into a KerasTuner oracle: atomic saves, reconciled reloads, an optional deadline."""
 
     deadline = None  # time.time() after which no new trial starts
+    progress = None  # a callable receiving one line per ended trial (the chief's in distributed)
 
     def save(self):
         write_json_atomic(self._get_oracle_fname(), self.get_state())
@@ -82,7 +83,17 @@ class RobustOracleMixin:
         if self.deadline is not None and time.time() >= self.deadline and (
                 tuner_id not in self.ongoing_trials):
             self.max_trials = min(self.max_trials or len(self.trials), len(self.trials))
-        return super().create_trial(tuner_id)
+        trial = super().create_trial(tuner_id)
+        if trial.status == _TRIAL.TrialStatus.RUNNING:
+            self.__dict__.setdefault("_started", {})[trial.trial_id] = time.perf_counter()
+        return trial
+
+    def end_trial(self, trial):
+        super().end_trial(trial)
+        start = self.__dict__.setdefault("_started", {}).pop(trial.trial_id, None)
+        if self.progress is not None:
+            seconds = time.perf_counter() - start if start is not None else float("nan")
+            self.progress(progress_line(self, trial, seconds))
 
     def reload(self):
         project = self._project_dir
@@ -145,15 +156,12 @@ ORACLES = {"random": RandomSearchOracle, "hyperband": HyperbandOracle,
 
 
 class CourseTuner(kt.Tuner):
-    """KerasTuner's `Tuner` with atomic saves, timings and one progress line per trial.
+    """KerasTuner's `Tuner` with atomic saves and per-trial timings (`timings.json`).
 
-    Args:
-        progress: a callable receiving one line of text per finished trial, or `None`.
-        Other arguments are `keras_tuner.Tuner`'s.
+    Arguments are `keras_tuner.Tuner`'s.
     """
 
-    def __init__(self, *args, progress=None, **kwargs):
-        self.progress = progress
+    def __init__(self, *args, **kwargs):
         self._trial_start = {}
         super().__init__(*args, **kwargs)
 
@@ -197,8 +205,6 @@ class CourseTuner(kt.Tuner):
         write_json_atomic(os.path.join(self.get_trial_dir(trial.trial_id), "timings.json"),
                           timings)
         super().on_trial_end(trial)
-        if self.progress is not None:
-            self.progress(progress_line(self.oracle, trial, seconds))
 
 
 def progress_line(oracle, trial, seconds):

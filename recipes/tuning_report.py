@@ -1,4 +1,5 @@
-"""The report of a search: trials.csv, objective.png, hyperparameters.png, metrics.json, result.txt."""
+"""The report of a search: trials.csv, objective.png, hyperparameters.png, metrics.json,
+result.txt."""
 
 from __future__ import annotations
 
