@@ -181,39 +181,35 @@ class CourseHyperModel(kt.HyperModel):
         c["activation"] = self._hp(hp, "activation", "Choice", list(ACTIVATIONS),
                                    default="relu")
         c["init"] = INIT_FOR.get(c["activation"], models.default_init(c["activation"]))
-        reg = self._hp(hp, "regularizer", "Choice", ["l2", "l1", "l1_l2"], default="l2")
+        # Conditional hyperparameters are all declared on every draw (the space is whole
+        # from the first build); KerasTuner returns None for one whose condition is off.
+        self._hp(hp, "regularizer", "Choice", ["l2", "l1", "l1_l2"], default="l2")
         c["l2"] = self._hp(hp, "l2", "Float", 1e-6, 1e-2, sampling="log", default=1e-4,
-                           parent=("regularizer", ["l2", "l1_l2"])) if "l2" in reg else 0.0
+                           parent=("regularizer", ["l2", "l1_l2"])) or 0.0
         c["l1"] = self._hp(hp, "l1", "Float", 1e-7, 1e-3, sampling="log", default=1e-6,
-                           parent=("regularizer", ["l1", "l1_l2"])) if "l1" in reg else 0.0
+                           parent=("regularizer", ["l1", "l1_l2"])) or 0.0
         c["dropout"] = self._hp(hp, "dropout", "Float", 0.0, 0.5, step=0.1, default=0.2)
         c["batch_norm"] = self._hp(hp, "batch_norm", "Boolean", default=True)
-        c["optimizer"] = opt = self._hp(hp, "optimizer", "Choice", list(OPTIMIZERS),
-                                        default="nesterov")
+        c["optimizer"] = self._hp(hp, "optimizer", "Choice", list(OPTIMIZERS),
+                                  default="nesterov")
         c["learning_rate"] = self._hp(hp, "learning_rate", "Float", 1e-4, 0.3,
                                       sampling="log", default=0.05)
-        c["optimizer_args"] = {}
-        if opt in ("momentum", "nesterov"):
-            c["optimizer_args"]["momentum"] = self._hp(
-                hp, "momentum", "Float", 0.5, 0.99, default=0.9,
-                parent=("optimizer", ["momentum", "nesterov"]))
-        if opt == "rmsprop":
-            c["optimizer_args"]["rho"] = self._hp(hp, "rho", "Float", 0.8, 0.99, default=0.9,
-                                                  parent=("optimizer", ["rmsprop"]))
-        c["schedule"] = sched = self._hp(hp, "schedule", "Choice", list(SCHEDULES),
-                                         default="step")
-        c["schedule_args"] = {}
-        if sched == "step":
-            c["schedule_args"]["lr_drop"] = self._hp(hp, "lr_drop", "Choice", [2, 5, 10],
-                                                     default=10, parent=("schedule", ["step"]))
-        if sched == "inverse":
-            c["schedule_args"]["decay_rate"] = self._hp(
-                hp, "decay_rate", "Float", 0.01, 1.0, sampling="log", default=0.1,
-                parent=("schedule", ["inverse"]))
-        if sched == "exponential":
-            c["schedule_args"]["decay_factor"] = self._hp(
-                hp, "decay_factor", "Float", 0.8, 0.99, default=0.95,
-                parent=("schedule", ["exponential"]))
+        conditional = {
+            "momentum": ("Float", (0.5, 0.99), {"default": 0.9},
+                         ("optimizer", ["momentum", "nesterov"])),
+            "rho": ("Float", (0.8, 0.99), {"default": 0.9}, ("optimizer", ["rmsprop"])),
+            "lr_drop": ("Choice", ([2, 5, 10],), {"default": 10}, ("schedule", ["step"])),
+            "decay_rate": ("Float", (0.01, 1.0), {"sampling": "log", "default": 0.1},
+                           ("schedule", ["inverse"])),
+            "decay_factor": ("Float", (0.8, 0.99), {"default": 0.95},
+                             ("schedule", ["exponential"])),
+        }
+        c["schedule"] = self._hp(hp, "schedule", "Choice", list(SCHEDULES), default="step")
+        drawn = {name: self._hp(hp, name, kind, *args, parent=parent, **kwargs)
+                 for name, (kind, args, kwargs, parent) in conditional.items()}
+        c["optimizer_args"] = {k: drawn[k] for k in ("momentum", "rho") if drawn[k] is not None}
+        c["schedule_args"] = {k: drawn[k] for k in ("lr_drop", "decay_rate", "decay_factor")
+                              if drawn[k] is not None}
         c["batch_size"] = self._hp(hp, "batch_size", "Int", 32, 256, step=2, sampling="log",
                                    default=64)
         if self.extend is not None:
