@@ -10,6 +10,7 @@ import os
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from deeper.recipes import outputs
 
@@ -82,6 +83,7 @@ def plot_objective(path, rows, objective):
         low = min((s for _, s in done), default=0.0)
         ax.plot(failed, [low] * len(failed), "x", color="C3", label="failed (diverged)")
     ax.set_xlabel("trial (in creation order)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(objective)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -91,10 +93,13 @@ def plot_objective(path, rows, objective):
 
 def plot_hyperparameters(path, rows, objective):
     """One scatter per hyperparameter: its value against the trial's objective."""
+    done = [r for r in rows if r["score"] is not None]
     names = []
     for row in rows:
         names += [k for k in row["values"] if k not in names and not k.startswith("tuner/")]
-    done = [r for r in rows if r["score"] is not None]
+    # A hyperparameter that kept one value (fixed by the user) says nothing here.
+    names = [n for n in names if len({str(r["values"].get(n)) for r in done
+                                      if n in r["values"]}) > 1] or names[:1]
     cols = 4
     nrows = max(1, -(-len(names) // cols))
     fig = Figure(figsize=(3.2 * cols, 2.6 * nrows))
@@ -109,7 +114,7 @@ def plot_hyperparameters(path, rows, objective):
         xs, ys = zip(*points)
         if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs):
             ax.plot(xs, ys, "o", alpha=0.7)
-            if min(xs) > 0 and max(xs) / min(xs) >= 50:
+            if min(xs) > 0 and max(xs) / min(xs) >= 10:
                 ax.set_xscale("log")
         else:
             labels = sorted({str(x) for x in xs})
