@@ -189,6 +189,8 @@ def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", bu
     max_consecutive_failures = check_number("max_consecutive_failures",
                                             max_consecutive_failures, low=1, integer=True)
     seed = check_seed("seed", seed)
+    steps_per_execution = check_number("steps_per_execution", steps_per_execution, low=1,
+                                       integer=True)
     hypermodel = CourseHyperModel(dataset, model=model, space=space, extend=extend,
                                   epochs=epochs, steps_per_execution=steps_per_execution,
                                   seed=seed)
