@@ -117,7 +117,7 @@ def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory
 def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", budget=20,
          epochs=20, max_seconds=None, directory="runs/tune", project_name="search",
          overwrite=False, seed=0, max_consecutive_failures=MAX_CONSECUTIVE_FAILURES,
-         retrain=True, steps_per_execution=8, verbose=1):
+         retrain=True, steps_per_execution=1, verbose=1):
     """Search the course's hyperparameters with KerasTuner, retrain the best, write a report.
 
     The search space is `CourseHyperModel`'s (depth, width, activation with a
@@ -164,7 +164,8 @@ def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", bu
             (KerasTuner's default, 3, aborts most searches of a space with a
             30% divergence rate). Defaults to 10.
         retrain: retrain, evaluate and save the best configuration. Defaults to `True`.
-        steps_per_execution: training steps per graph call. Defaults to 8.
+        steps_per_execution: training steps per graph call; 1 traces fastest, and
+            tracing is most of a short trial (benchmarks/tune_overhead.py). Defaults to 1.
         verbose: 1 prints one line per finished trial. Defaults to 1.
 
     Returns:

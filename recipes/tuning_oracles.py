@@ -17,6 +17,10 @@ run again). The classes here
   cleared);
 * report an unreadable file (cut short by a crash of another writer) in one
   sentence, `SearchStateError`, naming the file and the way out.
+
+Reported upstream: keras-team/keras-tuner#987 (restart after a kill fails on the
+trial.json of an unfinished trial) and #301 (a `KeyError` in `set_state` when
+`ongoing_trials` names a trial without a file).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import os
 import tempfile
 import time
+import warnings
 
 import keras_tuner as kt
 
@@ -191,7 +196,12 @@ class CourseTuner(kt.Tuner):
     def _build_hypermodel(self, hp):
         model = super()._build_hypermodel(hp)
         if "tuner/trial_id" in hp.values:  # Hyperband: continue the previous round's model
-            model.load_weights(self._get_checkpoint_fname(hp.values["tuner/trial_id"]))
+            with warnings.catch_warnings():
+                # The checkpoint also holds the optimizer's slots; like KerasTuner's own
+                # Hyperband, a continued round starts a fresh optimizer (Keras warns per load).
+                warnings.filterwarnings("ignore", message="Skipping variable loading for "
+                                        "optimizer")
+                model.load_weights(self._get_checkpoint_fname(hp.values["tuner/trial_id"]))
         return model
 
     def on_trial_begin(self, trial):
