@@ -19,8 +19,9 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 class _Search:
     """The tiny search in a subprocess, its progress lines collected by a thread."""
 
-    def __init__(self, directory, budget):
-        self.proc = subprocess.Popen([sys.executable, str(HELPERS), str(directory), str(budget)],
+    def __init__(self, directory, budget, tuner):
+        self.proc = subprocess.Popen([sys.executable, str(HELPERS), str(directory), str(budget),
+                                      tuner],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True, env=ENV)
         self.lines = []
@@ -49,23 +50,24 @@ class _Search:
 
 
 @pytest.mark.slow
-def test_sigkill_at_several_moments_then_resume(tmp_path):
+@pytest.mark.parametrize("tuner", ["random", "hyperband"])
+def test_sigkill_at_several_moments_then_resume(tmp_path, tuner):
     budget = 6
     rng = random.Random(7)
     printed = []
     # Kill 1: during start-up or the first trial; kills 2-4: at a random moment after
     # a trial ended (in the next trial's creation, training, or the end-of-trial writes).
-    search = _Search(tmp_path, budget)
+    search = _Search(tmp_path, budget, tuner)
     time.sleep(rng.uniform(3, 8))
     search.kill()
     printed += search.lines
     for _ in range(3):
-        search = _Search(tmp_path, budget)
+        search = _Search(tmp_path, budget, tuner)
         search.wait_for_lines(1)
         time.sleep(rng.uniform(0, 2.5))
         search.kill()
         printed += search.lines
-    search = _Search(tmp_path, budget)
+    search = _Search(tmp_path, budget, tuner)
     assert search.finish() == 0
     printed += search.lines
 
