@@ -188,7 +188,8 @@ class CourseHyperModel(kt.HyperModel):
                            parent=("regularizer", ["l2", "l1_l2"])) or 0.0
         c["l1"] = self._hp(hp, "l1", "Float", 1e-7, 1e-3, sampling="log", default=1e-6,
                            parent=("regularizer", ["l1", "l1_l2"])) or 0.0
-        c["dropout"] = self._hp(hp, "dropout", "Float", 0.0, 0.5, step=0.1, default=0.2)
+        c["dropout"] = round(self._hp(hp, "dropout", "Float", 0.0, 0.5, step=0.1, default=0.2),
+                             6)  # KerasTuner's stepped floats carry 0.30000000000000004
         c["batch_norm"] = self._hp(hp, "batch_norm", "Boolean", default=True)
         c["optimizer"] = self._hp(hp, "optimizer", "Choice", list(OPTIMIZERS),
                                   default="nesterov")
