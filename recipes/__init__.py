@@ -22,6 +22,9 @@ _LAZY = {
     "compare_batch_sizes": "deeper.recipes.batch_sizes",
     "BatchSizeResult": "deeper.recipes.batch_sizes",
     "replication_cost": "deeper.recipes.batch_sizes",
+    "tune": "deeper.recipes.tuning",
+    "TuneResult": "deeper.recipes.tuning",
+    "CourseHyperModel": "deeper.recipes.tuning_space",
 }
 
 

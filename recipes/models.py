@@ -43,6 +43,16 @@ def _block(h, make_linear, *, activation, batch_norm, dropout, dtype, seed):
     return h
 
 
+def kernel_regularizer(l2, l1=0.0):
+    """The weight penalty `l1 * sum(|w|) + l2 * sum(w ** 2)` (Keras's conventions),
+    or `None` when both amounts are 0."""
+    if l1 and l2:
+        return regularizers.get("L1L2", l1=l1, l2=l2)
+    if l1:
+        return regularizers.get("l1", l1=l1)
+    return regularizers.get("l2", l2=l2) if l2 else None
+
+
 def inputs_and_preprocessing(x_train, standardize):
     """An `Input` for `x_train`'s shape and, unless `standardize` is None, a
     Keras `Normalization` adapted on `x_train` applied to it."""
@@ -53,11 +63,11 @@ def inputs_and_preprocessing(x_train, standardize):
     return inputs, norm(inputs)
 
 
-def _head(h, num_classes, *, init, l2):
+def _head(h, num_classes, *, init, l2, l1=0.0):
     logits = keras.layers.Dense(
         num_classes,
         kernel_initializer=initializers.get(init),
-        kernel_regularizer=regularizers.get("l2", l2=l2) if l2 else None,
+        kernel_regularizer=kernel_regularizer(l2, l1),
         dtype="float32",
         name="logits",
     )(h)
@@ -73,6 +83,7 @@ def build_mlp(
     activation="relu",
     init=None,
     l2=1e-4,
+    l1=0.0,
     dropout=0.2,
     batch_norm=True,
     standardize="feature",
@@ -91,7 +102,7 @@ def build_mlp(
                 width,
                 use_bias=not batch_norm,
                 kernel_initializer=initializers.get(init),
-                kernel_regularizer=regularizers.get("l2", l2=l2) if l2 else None,
+                kernel_regularizer=kernel_regularizer(l2, l1),
                 dtype=dtype,
             ),
             activation=activation,
@@ -100,7 +111,7 @@ def build_mlp(
             dtype=dtype,
             seed=seed + i,
         )
-    return keras.Model(inputs, _head(h, num_classes, init=init, l2=l2), name="mlp")
+    return keras.Model(inputs, _head(h, num_classes, init=init, l2=l2, l1=l1), name="mlp")
 
 
 def build_cnn(
@@ -112,6 +123,7 @@ def build_cnn(
     activation="relu",
     init=None,
     l2=1e-4,
+    l1=0.0,
     dropout=0.2,
     batch_norm=True,
     standardize="feature",
@@ -146,7 +158,7 @@ def build_cnn(
                 padding="same",
                 use_bias=not batch_norm,
                 kernel_initializer=initializers.get(init),
-                kernel_regularizer=regularizers.get("l2", l2=l2) if l2 else None,
+                kernel_regularizer=kernel_regularizer(l2, l1),
                 dtype=dtype,
             ),
             activation=activation,
@@ -163,7 +175,7 @@ def build_cnn(
         h = keras.layers.GlobalAveragePooling2D(dtype=dtype)(h)
     if dropout:
         h = keras.layers.Dropout(dropout, seed=seed + depth, dtype=dtype)(h)
-    return keras.Model(inputs, _head(h, num_classes, init=init, l2=l2), name="cnn")
+    return keras.Model(inputs, _head(h, num_classes, init=init, l2=l2, l1=l1), name="cnn")
 
 
 BUILDERS = {"mlp": build_mlp, "cnn": build_cnn}

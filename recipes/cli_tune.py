@@ -1,0 +1,125 @@
+"""`deeper tune`: search the course's hyperparameters with KerasTuner (also distributed).
+
+    deeper tune --data mnist1d --tuner hyperband --budget 30 --epochs 20 --out runs/tune
+    deeper tune --set depth=4 --set learning_rate=1e-3:1e-1 --set optimizer=adam,nesterov
+    # distributed, KerasTuner's chief/worker mode (same --out for all, shared disk):
+    deeper tune --chief  --port 8000 --out runs/tune ...   # serves the oracle, then reports
+    deeper tune --worker --port 8000 --out runs/tune --worker-id 1 ...   # runs trials
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+
+def _value(text):
+    """`4` -> 4, `1e-3` -> 0.001, `true` -> True, `relu` -> "relu"."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_setting(text):
+    """`name=4` fixes, `name=low:high` narrows a range, `name=a,b,c` restricts the choices."""
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(
+            f"expected name=value, name=low:high or name=a,b,c, got {text!r}")
+    if ":" in value:
+        low, _, high = value.partition(":")
+        return name, (_value(low), _value(high))
+    if "," in value:
+        return name, [_value(v) for v in value.split(",")]
+    return name, _value(value)
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "tune",
+        help="search the course's hyperparameters with KerasTuner",
+        description="Search depth, width, activation (with matched initialization), L2/L1, "
+        "dropout, batch norm, optimizer, learning rate (log scale), momentum, schedule and "
+        "batch size with KerasTuner; diverging trials are recorded as failed; a killed search "
+        "resumes from --out. Prints one line per trial, then retrains the best configuration, "
+        "evaluates it on the test split and writes best_model.keras, trials.csv, objective.png, "
+        "hyperparameters.png, metrics.json and result.txt into --out/search.",
+    )
+    p.add_argument("--data", default="mnist1d",
+                   help="dataset (mnist1d and digits are offline) (default: %(default)s)")
+    p.add_argument("--data-dir", default=None, help="tensorflow-datasets data_dir")
+    p.add_argument("--val-fraction", type=float, default=0.1,
+                   help="fraction of the training split held out for validation "
+                   "(default: %(default)s)")
+    p.add_argument("--model", default="cnn", choices=("mlp", "cnn"),
+                   help="architecture family searched (default: %(default)s)")
+    p.add_argument("--tuner", default="hyperband", choices=("hyperband", "random", "bayesian"),
+                   help="search algorithm (default: %(default)s)")
+    p.add_argument("--budget", type=int, default=20,
+                   help="largest number of trials (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=20,
+                   help="epochs of a trial (Hyperband: of its longest rounds) and of the final "
+                   "retraining (default: %(default)s)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="start no new trial after this many seconds")
+    p.add_argument("--set", dest="settings", action="append", type=parse_setting, default=[],
+                   metavar="NAME=VALUE",
+                   help="fix (depth=4), narrow (learning_rate=1e-4:1e-2) or restrict "
+                   "(optimizer=adam,nesterov) a hyperparameter; repeatable")
+    p.add_argument("--max-consecutive-failures", type=int, default=10,
+                   help="failed trials in a row that abort the search (default: %(default)s)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start over instead of resuming the search in --out")
+    p.add_argument("--no-retrain", action="store_true",
+                   help="report the search without retraining the best configuration")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--out", default="runs/tune", help="search directory (default: %(default)s)")
+    role = p.add_mutually_exclusive_group()
+    role.add_argument("--chief", action="store_true",
+                      help="serve the oracle for --worker processes, then retrain and report")
+    role.add_argument("--worker", action="store_true", help="run trials for a --chief")
+    p.add_argument("--worker-id", default=None,
+                   help="this worker's id (default: the process id)")
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="the chief's address (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8000,
+                   help="the chief's port (default: %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="no line per trial")
+    p.set_defaults(func=run)
+
+
+def run(args):
+    if args.chief or args.worker:
+        # KerasTuner's own distributed mode reads these three variables.
+        os.environ["KERASTUNER_ORACLE_IP"] = args.ip
+        os.environ["KERASTUNER_ORACLE_PORT"] = str(args.port)
+        os.environ["KERASTUNER_TUNER_ID"] = (
+            "chief" if args.chief else f"tuner{args.worker_id or os.getpid()}")
+    from deeper.components import data
+    from deeper.recipes import tuning
+
+    dataset = data.load(args.data, seed=args.seed, val_fraction=args.val_fraction,
+                        data_dir=args.data_dir)
+    if not args.worker:
+        print(dataset.summary(), flush=True)
+    result = tuning.tune(
+        dataset, model=args.model, space=dict(args.settings) or None, tuner=args.tuner,
+        budget=args.budget, epochs=args.epochs, max_seconds=args.max_seconds,
+        directory=args.out, overwrite=args.overwrite and not args.worker, seed=args.seed,
+        max_consecutive_failures=args.max_consecutive_failures, retrain=not args.no_retrain,
+        verbose=0 if args.quiet else 1)
+    if result is None:  # a worker: the chief reports
+        print(f"worker {os.environ['KERASTUNER_TUNER_ID']}: no trial left", flush=True)
+        return 0
+    print(f"best hyperparameters: {json.dumps(result.best_hyperparameters)}")
+    print(f"wrote {result.output_dir}/trials.csv, objective.png, hyperparameters.png, "
+          f"metrics.json, result.txt" + (", best_model.keras" if result.model else ""))
+    print(result.summary())
+    return 0

@@ -1,0 +1,266 @@
+"""`tune`: search the course's hyperparameters with KerasTuner, retrain the best, report."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+import keras
+
+from deeper.components.validation import check_choice, check_number, check_seed
+from deeper.recipes import classifier, tuning_oracles, tuning_report
+from deeper.recipes.tuning_space import CourseHyperModel
+
+TUNERS = ("hyperband", "random", "bayesian")
+MAX_CONSECUTIVE_FAILURES = 10
+"""Default failure limit. A search aborts only after this many failed trials in a
+row. With KerasTuner's default of 3, a space where 30% of the configurations
+diverge aborts 62% of 50-trial searches (the chance of a run of 3 failures);
+with 10 the chance is 0.02% for 50 trials and 0.04% for 100 (computed by
+`abort_probability`), while a space where every trial fails (a bug, not bad
+luck) still stops after 10 trials, which fail fast."""
+
+
+def abort_probability(failure_rate, trials, limit):
+    """Chance that `trials` independent trials, each failing with `failure_rate`,
+    contain `limit` consecutive failures (a Markov chain over the current run length)."""
+    runs = [1.0] + [0.0] * (limit - 1)  # probability of the current run length
+    aborted = 0.0
+    for _ in range(trials):
+        new = [0.0] * limit
+        new[0] = sum(runs) * (1 - failure_rate)
+        for length in range(limit):
+            if length + 1 == limit:
+                aborted += runs[length] * failure_rate
+            else:
+                new[length + 1] += runs[length] * failure_rate
+        runs = new
+    return aborted
+
+
+@dataclasses.dataclass
+class TuneResult:
+    """What `tune` returns (on the chief or a single machine; a worker returns `None`).
+
+    Attributes:
+        best_hyperparameters: the best trial's values (dict).
+        best_score: its objective value (best epoch), e.g. validation accuracy.
+        model: the best configuration retrained for `epochs`, or `None` with `retrain=False`.
+        test_metrics: `{"accuracy": ..., "loss": ...}` of `model` on the test split.
+        val_accuracy: the retrained model's validation accuracy.
+        trials: one dict per trial (the rows of `trials.csv`).
+        output_dir: the search directory holding the report.
+        seconds: wall time of this call.
+    """
+
+    best_hyperparameters: dict
+    best_score: float | None
+    model: keras.Model | None
+    test_metrics: dict
+    val_accuracy: float | None
+    trials: list
+    output_dir: Path
+    published: float | None = None
+    seconds: float = 0.0
+    model_name: str = "cnn"
+
+    def summary(self) -> str:
+        """One line stating the result."""
+        done = sum(t["status"] == "COMPLETED" for t in self.trials)
+        failed = sum(t["status"] == "FAILED" for t in self.trials)
+        best = "none" if self.best_score is None else f"{self.best_score:.4f}"
+        line = (f"{len(self.trials)} trials ({done} completed, {failed} failed), "
+                f"best val_accuracy {best}")
+        if self.test_metrics:
+            line += ("; best configuration retrained: test accuracy "
+                     f"{self.test_metrics['accuracy']:.4f}")
+        if self.published is not None:
+            line += f" (published {self.model_name.upper()}: {self.published:.2f})"
+        return line
+
+
+def _role():
+    if "KERASTUNER_ORACLE_IP" not in os.environ:
+        return None
+    return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
+
+
+def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory="runs/tune",
+               project_name="search", overwrite=False, seed=0, max_seconds=None,
+               max_consecutive_failures=MAX_CONSECUTIVE_FAILURES, progress=None):
+    """The crash-safe KerasTuner tuner behind `tune` (a `tuning_oracles.CourseTuner`)."""
+    common = {"objective": "val_accuracy", "seed": seed + 1,  # KerasTuner reads seed 0 as "none"
+              "max_consecutive_failed_trials": max_consecutive_failures}
+    if tuner == "hyperband":
+        oracle = tuning_oracles.HyperbandOracle(max_epochs=epochs, factor=3,
+                                                hyperband_iterations=None, **common)
+        oracle.max_trials = budget
+    else:
+        oracle = tuning_oracles.ORACLES[tuner](max_trials=budget, **common)
+    if max_seconds is not None:
+        oracle.deadline = time.time() + max_seconds
+    oracle.progress = progress
+    project = Path(directory) / project_name
+    if not overwrite and (project / "oracle.json").exists() and _role() != "worker":
+        tuner_file = project / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
+        if not tuner_file.exists():  # killed before the tuner's first save: still resume
+            tuning_oracles.write_json_atomic(tuner_file, {})
+    return tuning_oracles.CourseTuner(
+        hypermodel=hypermodel, oracle=oracle, directory=str(directory),
+        project_name=project_name, overwrite=overwrite)
+
+
+def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", budget=20,
+         epochs=20, max_seconds=None, directory="runs/tune", project_name="search",
+         overwrite=False, seed=0, max_consecutive_failures=MAX_CONSECUTIVE_FAILURES,
+         retrain=True, steps_per_execution=1, verbose=1):
+    """Search the course's hyperparameters with KerasTuner, retrain the best, write a report.
+
+    The search space is `CourseHyperModel`'s (depth, width, activation with a
+    matched initializer, L2/L1 amounts on a log scale, dropout, batch norm,
+    optimizer with a log-scaled learning rate and its conditional momentum or
+    rho, learning-rate schedule, batch size 32-256); fix, narrow or extend it
+    with `space` and `extend`. The objective is the best validation accuracy
+    over a trial's epochs. Diverging trials (NaN/inf) are recorded as failed
+    and the search goes on; only `max_consecutive_failures` failures in a row
+    abort it. Every state file is written atomically, so a search killed at any
+    moment (even `kill -9`) resumes with `overwrite=False` without losing or
+    repeating a finished trial.
+
+    After the search, the best configuration is retrained for `epochs`
+    (keeping the epoch of best validation accuracy), evaluated on the test
+    split and saved as `best_model.keras`; `trials.csv`, `objective.png`,
+    `hyperparameters.png`, `metrics.json` and `result.txt` (one line) are
+    written into `directory/project_name`.
+
+    Distributed tuning: with KerasTuner's environment variables
+    (`KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT`)
+    set, the process whose id contains "chief" serves the oracle and then
+    retrains and reports, the others run trials and return `None` (see
+    `deeper tune --chief` / `--worker`).
+
+    Args:
+        dataset: a `deeper.components.data.Dataset`.
+        model: `"cnn"` or `"mlp"`. Defaults to `"cnn"`.
+        space: overrides of the default space, see `CourseHyperModel`
+            (`{"depth": 2}` fixes, `{"learning_rate": (1e-4, 1e-2)}` narrows,
+            `{"optimizer": ["adam"]}` restricts). Defaults to `None`.
+        extend: a callable `(hp, config) -> None` adding hyperparameters. Defaults to `None`.
+        tuner: `"hyperband"`, `"random"` or `"bayesian"`. Defaults to `"hyperband"`.
+        budget: the largest number of trials (Hyperband's brackets also stop
+            within it). Defaults to 20.
+        epochs: epochs of a trial (Hyperband: of its longest rounds) and of the
+            retraining. Defaults to 20.
+        max_seconds: start no trial after this many seconds. Defaults to `None`.
+        directory: parent folder of the search. Defaults to `"runs/tune"`.
+        project_name: the search's folder name in `directory`. Defaults to `"search"`.
+        overwrite: start over instead of resuming. Defaults to `False`.
+        seed: seeds the oracle, the weights and the shuffling. Defaults to 0.
+        max_consecutive_failures: failed trials in a row that abort the search
+            (KerasTuner's default, 3, aborts most searches of a space with a
+            30% divergence rate). Defaults to 10.
+        retrain: retrain, evaluate and save the best configuration. Defaults to `True`.
+        steps_per_execution: training steps per graph call; 1 traces fastest, and
+            tracing is most of a short trial (benchmarks/tune_overhead.py). Defaults to 1.
+        verbose: 1 prints one line per finished trial. Defaults to 1.
+
+    Returns:
+        A `TuneResult` (`None` on a worker).
+
+    Example:
+
+    ```python
+    from deeper import recipes
+    from deeper.components import data
+    result = recipes.tune(data.load("mnist1d"), tuner="random", budget=10, epochs=10,
+                          space={"depth": 4, "learning_rate": (1e-3, 0.1)})
+    print(result.summary())
+    ```
+    """
+    start = time.perf_counter()
+    dataset = classifier._check_dataset(dataset)
+    check_choice("tuner", tuner, TUNERS)
+    budget = check_number("budget", budget, low=1, integer=True)
+    epochs = check_number("epochs", epochs, low=1, integer=True)
+    max_seconds = check_number("max_seconds", max_seconds, low=0, low_open=True, allow_none=True)
+    max_consecutive_failures = check_number("max_consecutive_failures",
+                                            max_consecutive_failures, low=1, integer=True)
+    seed = check_seed("seed", seed)
+    steps_per_execution = check_number("steps_per_execution", steps_per_execution, low=1,
+                                       integer=True)
+    hypermodel = CourseHyperModel(dataset, model=model, space=space, extend=extend,
+                                  epochs=epochs, steps_per_execution=steps_per_execution,
+                                  seed=seed)
+    progress = (lambda line: print(line, flush=True)) if verbose else None
+    search = make_tuner(hypermodel, tuner=tuner, budget=budget, epochs=epochs,
+                        directory=directory, project_name=project_name, overwrite=overwrite,
+                        seed=seed, max_seconds=max_seconds,
+                        max_consecutive_failures=max_consecutive_failures, progress=progress)
+    search.oracle.verbose = 0  # our progress line replaces KerasTuner's tables
+    try:
+        with _quiet_failed_trials():
+            search.search(epochs=epochs, verbose=0)
+    except RuntimeError as err:
+        if not str(err).startswith("Number of consecutive failures"):
+            raise
+        last = (str(err).strip().splitlines() or [""])[-1]
+        raise RuntimeError(
+            f"The search stopped after {max_consecutive_failures} failed trials in a row "
+            f"(the last: {last}); check the space (a learning rate range too high?) or raise "
+            f"`max_consecutive_failures`, then resume with overwrite=False.") from None
+    if _role() == "worker":
+        return None
+    out = Path(search.project_dir)
+    rows = tuning_report.trial_rows(search.oracle, out)
+    best = [t for t in search.oracle.get_best_trials(1) if t.score is not None]
+    best_values = {k: v for k, v in best[0].hyperparameters.values.items()
+                   if not k.startswith("tuner/")} if best else {}
+    result = TuneResult(best_hyperparameters=best_values,
+                        best_score=best[0].score if best else None, model=None,
+                        test_metrics={}, val_accuracy=None, trials=rows, output_dir=out,
+                        published=dataset.published.get(model), model_name=model)
+    if retrain and best:
+        result.model, result.val_accuracy, result.test_metrics = _retrain(
+            hypermodel, best[0].hyperparameters, epochs, out)
+    result.seconds = time.perf_counter() - start
+    tuning_report.write_report(result, search.oracle.objective.name)
+    return result
+
+
+@contextlib.contextmanager
+def _quiet_failed_trials():
+    """KerasTuner 1.4 prints the traceback of every failed trial (its DEBUG flag is on);
+    our progress line states the failure in one line instead."""
+    config = sys.modules.get("keras_tuner.src.config")
+    debug = getattr(config, "DEBUG", None)
+    if config is not None:
+        config.DEBUG = False
+    try:
+        yield
+    finally:
+        if config is not None:
+            config.DEBUG = debug
+
+
+def _retrain(hypermodel, hp, epochs, out):
+    """Train the best configuration for `epochs`, keep its best validation epoch, test, save."""
+    from deeper.components import data
+
+    hp = hp.copy()
+    for key in ("tuner/trial_id", "tuner/epochs", "tuner/initial_epoch"):
+        hp.values.pop(key, None)
+    net = hypermodel.build(hp)
+    keep_best = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
+                                              patience=epochs, restore_best_weights=True)
+    history = hypermodel.fit(hp, net, epochs=epochs, callbacks=[keep_best])
+    ds = hypermodel.dataset
+    val_accuracy = float(max(history.history["val_accuracy"]))
+    test = data.pipeline(ds.x_test, ds.y_test, batch_size=512, shuffle=False)
+    test_metrics = {k: float(v) for k, v in net.evaluate(test, verbose=0,
+                                                          return_dict=True).items()}
+    net.save(out / "best_model.keras")
+    return net, val_accuracy, test_metrics

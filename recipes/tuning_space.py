@@ -1,0 +1,292 @@
+"""The course's hyperparameters as a KerasTuner search space: `CourseHyperModel`.
+
+The default space (for `model="cnn"`; the MLP gets its own depth and width ranges):
+
+| name             | values                                                  | default      |
+|------------------|---------------------------------------------------------|--------------|
+| `depth`          | 2..6 conv blocks (MLP: 1..4 hidden layers)              | 4 (MLP: 2)   |
+| `width`          | 16..64 channels, log steps x2 (MLP: 64..1024 units)     | 32 (MLP: 512)|
+| `activation`     | relu, leaky_relu, elu, tanh, scaled_tanh                | relu         |
+| `regularizer`    | l2, l1, l1_l2                                           | l2           |
+| `l2`             | 1e-6..1e-2, log (when `regularizer` has l2)             | 1e-4         |
+| `l1`             | 1e-7..1e-3, log (when `regularizer` has l1)             | 1e-6         |
+| `dropout`        | 0.0..0.5, step 0.1                                      | 0.2          |
+| `batch_norm`     | True / False                                            | True         |
+| `optimizer`      | nesterov, momentum, adam, rmsprop, adagrad              | nesterov     |
+| `learning_rate`  | 1e-4..0.3, log                                          | 0.05         |
+| `momentum`       | 0.5..0.99 (only for momentum and nesterov)              | 0.9          |
+| `rho`            | 0.8..0.99 (only for rmsprop)                            | 0.9          |
+| `schedule`       | constant, step, inverse, exponential                    | step         |
+| `lr_drop`        | 2, 5, 10: divisor at half the epochs (only for step)    | 10           |
+| `decay_rate`     | 0.01..1, log: eta0 / (1 + k epoch) (only for inverse)   | 0.1          |
+| `decay_factor`   | 0.8..0.99: eta0 * g ** epoch (only for exponential)     | 0.95         |
+| `batch_size`     | 32, 64, 128, 256                                        | 64           |
+
+The initializer is not searched: it is matched to the activation (`INIT_FOR`).
+Conditional hyperparameters use KerasTuner's `parent_name`/`parent_values`,
+so the oracle samples `momentum` only when the optimizer uses it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import keras_tuner as kt
+
+from deeper.components import callbacks as deeper_callbacks  # noqa: F401  (registers names)
+from deeper.components import data, optimizers, schedules
+from deeper.recipes import models
+
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "scaled_tanh")
+INIT_FOR = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
+            "tanh": "glorot_uniform", "scaled_tanh": "glorot_uniform",
+            "sigmoid": "sigmoid_glorot_uniform"}
+OPTIMIZERS = ("nesterov", "momentum", "adam", "rmsprop", "adagrad")
+SCHEDULES = ("constant", "step", "inverse", "exponential")
+# name -> (kind, default arguments, default value, parent name, parent values)
+_ARCH = {
+    "cnn": {"depth": (2, 6, 4), "width": (16, 64, 32)},
+    "mlp": {"depth": (1, 4, 2), "width": (64, 1024, 512)},
+}
+DEFAULT_SPACE = ("depth", "width", "activation", "regularizer", "l2", "l1", "dropout",
+                 "batch_norm", "optimizer", "learning_rate", "momentum", "rho", "schedule",
+                 "lr_drop", "decay_rate", "decay_factor", "batch_size")
+
+
+def decay_schedule(name, learning_rate, *, steps_per_epoch, epochs, lr_drop=10.0,
+                   decay_rate=0.1, decay_factor=0.95):
+    """The learning-rate schedule `name`, stated in epochs (one place to switch to registry names).
+
+    * `"constant"`: eta0;
+    * `"step"`: eta0 / lr_drop ** floor(epoch / ceil(epochs / 2)) (`schedules.step_decay`);
+    * `"inverse"`: eta0 / (1 + decay_rate * epoch) (Keras's `InverseTimeDecay`);
+    * `"exponential"`: eta0 * decay_factor ** epoch (Keras's `ExponentialDecay`);
+
+    with `epoch = step / steps_per_epoch` (fractional: smooth decay within an epoch).
+    """
+    if name == "constant":
+        return learning_rate
+    if name == "step":
+        return schedules.step_decay(learning_rate, drop=lr_drop, every_epochs=-(-epochs // 2),
+                                    steps_per_epoch=steps_per_epoch)
+    if name == "inverse":
+        return keras.optimizers.schedules.InverseTimeDecay(
+            learning_rate, decay_steps=steps_per_epoch, decay_rate=decay_rate)
+    if name == "exponential":
+        return keras.optimizers.schedules.ExponentialDecay(
+            learning_rate, decay_steps=steps_per_epoch, decay_rate=decay_factor)
+    raise ValueError(f"`schedule` must be one of {SCHEDULES}. Received: schedule={name!r}")
+
+
+DIVERGENCE_FACTOR = 100.0
+"""A trial diverged when its training loss ends above this many times log(classes), the
+chance-level cross-entropy. Keras clips probabilities at 1e-7, so the cross-entropy
+itself never exceeds -log(1e-7) = 16.1: only weights blown up by too large a learning
+rate (through the weight penalty) get the loss this high while it stays finite."""
+
+
+class DivergedError(kt.errors.FailedTrialError):
+    """A trial's loss or weights became NaN or inf, or its loss exploded (`DIVERGENCE_FACTOR`):
+    the trial is recorded as failed and never retried."""
+
+
+class CourseHyperModel(kt.HyperModel):
+    """The course's training recipe with its hyperparameters as a search space.
+
+    Builds the recipe's model (`deeper.recipes.models`) and optimizer from the
+    trial's values and trains it with the trial's batch size on a pre-batched
+    `tf.data` pipeline. A trial whose loss or weights become non-finite stops
+    at once (`TerminateOnNaN`) and raises `DivergedError`, a KerasTuner
+    `FailedTrialError`: the oracle records it as failed, never retries it, and
+    the search goes on.
+
+    Args:
+        dataset: a `deeper.components.data.Dataset`.
+        model: `"cnn"` or `"mlp"`. Defaults to `"cnn"`.
+        space: dict overriding entries of the default space: a scalar fixes
+            the value (`{"depth": 2}`), a `(low, high)` tuple narrows a numeric
+            range keeping its sampling (`{"learning_rate": (1e-4, 1e-2)}`), a
+            list restricts the choices (`{"optimizer": ["adam", "nesterov"]}`),
+            and a callable `hp -> value` replaces the definition
+            (`{"width": lambda hp: hp.Int("width", 8, 128, step=2, sampling="log")}`).
+            Defaults to `None` (the default space).
+        extend: a callable `(hp, config) -> None` run after the default space
+            is drawn: it may define new hyperparameters with `hp` and change
+            `config` (the builder's and optimizer's arguments: `depth`, `width`,
+            `activation`, `init`, `l1`, `l2`, `dropout`, `batch_norm`,
+            `standardize`, `optimizer`, `learning_rate`, `optimizer_args`,
+            `schedule`, `schedule_args`, `batch_size`). Defaults to `None`.
+        epochs: maximum epochs of a trial (the schedules' horizon). Defaults to 20.
+        steps_per_execution: training steps per call into the graph. Defaults to 8.
+        seed: seeds the weights, dropout and shuffling of every trial. Defaults to 0.
+
+    Example:
+
+    ```python
+    hypermodel = CourseHyperModel(ds, space={"depth": 3, "optimizer": ["adam"]})
+    ```
+    """
+
+    def __init__(self, dataset, *, model="cnn", space=None, extend=None, epochs=20,
+                 steps_per_execution=8, seed=0):
+        super().__init__(name=f"course_{model}")
+        if model not in _ARCH:
+            raise ValueError(f"`model` must be one of {tuple(_ARCH)}. Received: model={model!r}")
+        space = dict(space or {})
+        unknown = sorted(set(space) - set(DEFAULT_SPACE))
+        if unknown:
+            raise ValueError(f"`space` has unknown names {unknown}: the default space has "
+                             f"{list(DEFAULT_SPACE)} (add new ones with `extend`). "
+                             f"Received: space={space!r}")
+        if extend is not None and not callable(extend):
+            raise TypeError(f"`extend` must be a callable (hp, config) -> None. "
+                            f"Received: extend={extend!r}")
+        self.dataset, self.model, self.space, self.extend = dataset, model, space, extend
+        self.epochs, self.steps_per_execution, self.seed = epochs, steps_per_execution, seed
+        self.timings = {}  # filled by build and fit: seconds of the last trial's phases
+
+    # -- the space --------------------------------------------------------------------
+    def _hp(self, hp, name, default_kind, *args, parent=None, **kwargs):
+        """Define `name` from the default or the user's override."""
+        cond = {"parent_name": parent[0], "parent_values": list(parent[1])} if parent else {}
+        override = self.space.get(name, _MISSING)
+        if callable(override):
+            return override(hp)
+        if override is _MISSING:
+            return getattr(hp, default_kind)(name, *args, **kwargs, **cond)
+        if isinstance(override, tuple):
+            if default_kind not in ("Int", "Float") or len(override) != 2:
+                raise ValueError(f"`space[{name!r}]` must be a value, a list of choices or a "
+                                 f"callable (a (low, high) tuple is for numeric ranges). "
+                                 f"Received: {override!r}")
+            low, high = override
+            kw = dict(kwargs)
+            kw.pop("default", None)
+            if default_kind == "Int" and kw.get("sampling") == "log" and low * 2 > high:
+                kw.pop("step", None)
+                kw["sampling"] = "linear"
+            return getattr(hp, default_kind)(name, low, high, **kw, **cond)
+        if isinstance(override, list):
+            return hp.Choice(name, override, **cond)
+        return hp.Fixed(name, override, **cond)
+
+    def draw(self, hp):
+        """Define the space on `hp` and return the resolved configuration dict."""
+        depth, width = _ARCH[self.model]["depth"], _ARCH[self.model]["width"]
+        c = {"standardize": "feature"}
+        c["depth"] = self._hp(hp, "depth", "Int", depth[0], depth[1], default=depth[2])
+        c["width"] = self._hp(hp, "width", "Int", width[0], width[1], step=2, sampling="log",
+                              default=width[2])
+        c["activation"] = self._hp(hp, "activation", "Choice", list(ACTIVATIONS),
+                                   default="relu")
+        c["init"] = INIT_FOR.get(c["activation"], models.default_init(c["activation"]))
+        # Conditional hyperparameters are all declared on every draw (the space is whole
+        # from the first build); KerasTuner returns None for one whose condition is off.
+        self._hp(hp, "regularizer", "Choice", ["l2", "l1", "l1_l2"], default="l2")
+        c["l2"] = self._hp(hp, "l2", "Float", 1e-6, 1e-2, sampling="log", default=1e-4,
+                           parent=("regularizer", ["l2", "l1_l2"])) or 0.0
+        c["l1"] = self._hp(hp, "l1", "Float", 1e-7, 1e-3, sampling="log", default=1e-6,
+                           parent=("regularizer", ["l1", "l1_l2"])) or 0.0
+        c["dropout"] = round(self._hp(hp, "dropout", "Float", 0.0, 0.5, step=0.1, default=0.2),
+                             6)  # KerasTuner's stepped floats carry 0.30000000000000004
+        c["batch_norm"] = self._hp(hp, "batch_norm", "Boolean", default=True)
+        c["optimizer"] = self._hp(hp, "optimizer", "Choice", list(OPTIMIZERS),
+                                  default="nesterov")
+        c["learning_rate"] = self._hp(hp, "learning_rate", "Float", 1e-4, 0.3,
+                                      sampling="log", default=0.05)
+        conditional = {
+            "momentum": ("Float", (0.5, 0.99), {"default": 0.9},
+                         ("optimizer", ["momentum", "nesterov"])),
+            "rho": ("Float", (0.8, 0.99), {"default": 0.9}, ("optimizer", ["rmsprop"])),
+            "lr_drop": ("Choice", ([2, 5, 10],), {"default": 10}, ("schedule", ["step"])),
+            "decay_rate": ("Float", (0.01, 1.0), {"sampling": "log", "default": 0.1},
+                           ("schedule", ["inverse"])),
+            "decay_factor": ("Float", (0.8, 0.99), {"default": 0.95},
+                             ("schedule", ["exponential"])),
+        }
+        c["schedule"] = self._hp(hp, "schedule", "Choice", list(SCHEDULES), default="step")
+        drawn = {name: self._hp(hp, name, kind, *args, parent=parent, **kwargs)
+                 for name, (kind, args, kwargs, parent) in conditional.items()}
+        c["optimizer_args"] = {k: drawn[k] for k in ("momentum", "rho") if drawn[k] is not None}
+        c["schedule_args"] = {k: drawn[k] for k in ("lr_drop", "decay_rate", "decay_factor")
+                              if drawn[k] is not None}
+        c["batch_size"] = self._hp(hp, "batch_size", "Int", 32, 256, step=2, sampling="log",
+                                   default=64)
+        if self.extend is not None:
+            self.extend(hp, c)
+        return c
+
+    # -- build and fit ----------------------------------------------------------------
+    def build(self, hp):
+        """Build and compile the model of the trial's values (a fresh Keras session)."""
+        import time
+
+        start = time.perf_counter()
+        keras.backend.clear_session()  # layer-name counters and graphs do not pile up
+        c = self.draw(hp)
+        keras.utils.set_random_seed(self.seed)
+        ds = self.dataset
+        net = models.BUILDERS[self.model](
+            ds.x_train, ds.num_classes, width=c["width"], depth=c["depth"],
+            activation=c["activation"], init=c["init"], l2=c["l2"], l1=c["l1"],
+            dropout=c["dropout"], batch_norm=c["batch_norm"], standardize=c["standardize"],
+            seed=self.seed)
+        steps = -(-len(ds.x_train) // c["batch_size"])
+        lr = decay_schedule(c["schedule"], c["learning_rate"], steps_per_epoch=steps,
+                            epochs=self.epochs, **c["schedule_args"])
+        net.compile(optimizer=optimizers.get(c["optimizer"], learning_rate=lr,
+                                             **c["optimizer_args"]),
+                    loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"],
+                    steps_per_execution=self.steps_per_execution)
+        self.timings = {"build_seconds": time.perf_counter() - start}
+        return net
+
+    def fit(self, hp, model, *args, epochs=None, callbacks=None, validation_data=None,
+            initial_epoch=0, **kwargs):
+        """Train `model` with the trial's batch size; raise `DivergedError` on NaN/inf."""
+        import time
+
+        import numpy as np
+
+        ds = self.dataset
+        batch_size = hp.get("batch_size")
+        train = data.pipeline(ds.x_train, ds.y_train, batch_size=batch_size, seed=self.seed)
+        val = data.pipeline(ds.x_val, ds.y_val, batch_size=512, shuffle=False)
+        timer = _EpochTimer()
+        start = time.perf_counter()
+        history = model.fit(
+            train, validation_data=val, epochs=epochs or self.epochs,
+            initial_epoch=initial_epoch, shuffle=False, verbose=0,
+            callbacks=[keras.callbacks.TerminateOnNaN(), timer, *(callbacks or [])])
+        self.timings.update(fit_seconds=time.perf_counter() - start,
+                            epoch_seconds=timer.seconds)
+        losses = history.history.get("loss", []) + history.history.get("val_loss", [])
+        limit = DIVERGENCE_FACTOR * math.log(ds.num_classes)
+        finite = all(np.isfinite(v) for v in losses) and all(
+            np.isfinite(w).all() for w in model.get_weights())
+        if not finite or history.history["loss"][-1] > limit:
+            epoch = initial_epoch + len(history.history.get("loss", []))
+            what = "became NaN or inf" if not finite else f"exceeded {limit:.0f}"
+            raise DivergedError(f"diverged: the loss or the weights {what} by epoch {epoch} "
+                                f"(learning_rate={hp.get('learning_rate'):.3g})")
+        return history
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seconds, self._start = [], None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        import time
+
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+_MISSING = object()

@@ -1,0 +1,217 @@
+"""`recipes.tune`: the search space and its overrides, the report, the saved model, the CLI."""
+
+import csv
+import importlib.util
+import json
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+import keras_tuner as kt
+import numpy as np
+import pytest
+
+from deeper import recipes
+from deeper.recipes import tuning_space
+from deeper.recipes.tuning_space import CourseHyperModel
+
+_spec = importlib.util.spec_from_file_location(
+    "tune_helpers", pathlib.Path(__file__).with_name("tune_helpers.py"))
+helpers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(helpers)
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return helpers.tiny_dataset()
+
+
+def _draw(hypermodel, values=None):
+    hp = kt.HyperParameters()
+    hp.values.update(values or {})
+    return hp, hypermodel.draw(hp)
+
+
+def test_default_space_covers_the_course_and_defaults_are_the_recipe(tiny):
+    hp, config = _draw(CourseHyperModel(tiny))
+    assert set(tuning_space.DEFAULT_SPACE) - {"l1", "rho", "decay_rate", "decay_factor"} <= \
+        set(hp.values)
+    # Defaults: train_classifier's recipe (CNN 4 x 32, ReLU + He, L2 1e-4, dropout 0.2, BN,
+    # Nesterov 0.05 momentum 0.9, step decay by 10 at half, batch 64).
+    assert config["depth"] == 4 and config["width"] == 32 and config["init"] == "he_normal"
+    assert config["l2"] == 1e-4 and config["l1"] == 0.0 and config["dropout"] == 0.2
+    assert config["optimizer"] == "nesterov" and config["learning_rate"] == 0.05
+    assert config["optimizer_args"] == {"momentum": 0.9}
+    assert config["schedule"] == "step" and config["batch_size"] == 64
+    space = {p.name: p for p in hp.space}
+    assert space["learning_rate"].sampling == "log" and space["l2"].sampling == "log"
+    assert space["batch_size"].min_value == 32 and space["batch_size"].max_value == 256
+
+
+def test_conditional_hyperparameters_appear_only_where_they_apply(tiny):
+    hypermodel = CourseHyperModel(tiny)
+    hp, config = _draw(hypermodel, {"optimizer": "adam", "schedule": "inverse",
+                                    "regularizer": "l1", "activation": "tanh"})
+    assert "momentum" not in hp.values and "rho" not in hp.values
+    assert config["optimizer_args"] == {} and config["init"] == "glorot_uniform"
+    assert config["l2"] == 0.0 and config["l1"] == 1e-6 and "decay_rate" in hp.values
+    momentum = next(p for p in hp.space if p.name == "momentum")
+    assert momentum.conditions[0].name == "optimizer"
+    assert set(momentum.conditions[0].values) == {"momentum", "nesterov"}
+    # KerasTuner's random sampler draws momentum only for the SGD family.
+    oracle = kt.oracles.RandomSearchOracle(objective="val_accuracy", max_trials=40, seed=1)
+    hp = kt.HyperParameters()
+    hypermodel.draw(hp)
+    oracle.update_space(hp)
+    for i in range(40):
+        values = oracle.populate_space(str(i))["values"]
+        assert ("momentum" in values) == (values["optimizer"] in ("momentum", "nesterov"))
+        assert ("rho" in values) == (values["optimizer"] == "rmsprop")
+
+
+def test_space_overrides_fix_narrow_restrict_replace_and_extend(tiny):
+    def extend(hp, config):
+        config["standardize"] = hp.Choice("standardize", ["feature", "global"])
+
+    hypermodel = CourseHyperModel(tiny, space={
+        "depth": 2, "learning_rate": (1e-4, 1e-2), "optimizer": ["adam", "nesterov"],
+        "width": lambda hp: hp.Int("width", 8, 128, step=2, sampling="log")}, extend=extend)
+    hp, config = _draw(hypermodel)
+    space = {p.name: p for p in hp.space}
+    assert isinstance(space["depth"], kt.engine.hyperparameters.Fixed) and config["depth"] == 2
+    lr = space["learning_rate"]
+    assert (lr.min_value, lr.max_value, lr.sampling) == (1e-4, 1e-2, "log")
+    assert list(space["optimizer"].values) == ["adam", "nesterov"]
+    assert (space["width"].min_value, space["width"].max_value) == (8, 128)
+    assert config["standardize"] == "feature" and "standardize" in space
+    assert hypermodel.build(hp).count_params() > 0
+
+
+@pytest.mark.parametrize("space, error, match", [
+    ({"depht": 2}, ValueError, r"`space` has unknown names \['depht'\]"),
+    ({"activation": ("a", "b")}, ValueError, r"`space\['activation'\]` must be"),
+])
+def test_bad_space_is_one_sentence(tiny, space, error, match):
+    with pytest.raises(error, match=match):
+        _draw(CourseHyperModel(tiny, space=space))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"tuner": "grid"}, "`tuner` must be one of"),
+    ({"budget": 0}, r"`budget` must be .*Received: budget=0"),
+    ({"model": "rnn"}, r"`model` must be one of"),
+    ({"extend": 3}, r"`extend` must be a callable"),
+])
+def test_bad_arguments_fail_before_any_work(tiny, tmp_path, kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        recipes.tune(tiny, directory=tmp_path, **kwargs)
+    assert not (tmp_path / "search").exists()
+
+
+def test_schedules_match_their_formulas():
+    steps, eta = 10, 0.1
+    t = np.arange(0, 200, 7)
+    epoch = t / steps
+    inverse = tuning_space.decay_schedule("inverse", eta, steps_per_epoch=steps, epochs=20,
+                                          decay_rate=0.3)
+    exponential = tuning_space.decay_schedule("exponential", eta, steps_per_epoch=steps,
+                                              epochs=20, decay_factor=0.9)
+    step = tuning_space.decay_schedule("step", eta, steps_per_epoch=steps, epochs=20, lr_drop=5)
+    for schedule, expected in ((inverse, eta / (1 + 0.3 * epoch)),
+                               (exponential, eta * 0.9 ** epoch),
+                               (step, eta / 5.0 ** np.floor(epoch / 10))):
+        got = np.array([float(schedule(int(s))) for s in t])
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert tuning_space.decay_schedule("constant", eta, steps_per_epoch=steps, epochs=20) == eta
+
+
+@pytest.fixture(scope="module")
+def search(tiny, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("tune")
+    space = {**helpers.TINY_SPACE, "width": 64, "optimizer": "adam",
+             "learning_rate": (3e-3, 3e-2), "schedule": "constant"}
+    return recipes.tune(tiny, model="mlp", space=space, tuner="random", budget=3,
+                        epochs=4, directory=directory, verbose=0)
+
+
+def test_report_and_retrained_model(search, tiny):
+    out = search.output_dir
+    for name in ("trials.csv", "objective.png", "hyperparameters.png", "metrics.json",
+                 "result.txt", "best_model.keras"):
+        assert (out / name).stat().st_size > 0, name
+    rows = list(csv.DictReader(open(out / "trials.csv")))
+    assert [r["trial_id"] for r in rows] == ["0", "1", "2"]
+    assert {"score", "status", "seconds", "learning_rate", "batch_size"} <= set(rows[0])
+    best = max(float(r["score"]) for r in rows)
+    assert search.best_score == pytest.approx(best, abs=1e-6)
+    line = (out / "result.txt").read_text().strip()
+    assert line == search.summary() and "\n" not in line
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test_accuracy"] == search.test_metrics["accuracy"] > 0.25  # chance 0.1
+    reloaded = keras.saving.load_model(out / "best_model.keras", safe_mode=True)
+    np.testing.assert_allclose(reloaded.predict(tiny.x_test, verbose=0),
+                               search.model.predict(tiny.x_test, verbose=0), atol=1e-6)
+
+
+def test_resume_finished_search_runs_nothing(search, tiny, capsys):
+    space = {**helpers.TINY_SPACE, "width": 64, "optimizer": "adam",
+             "learning_rate": (3e-3, 3e-2), "schedule": "constant"}
+    again = recipes.tune(tiny, model="mlp", space=space, tuner="random", budget=3, epochs=4,
+                         directory=search.output_dir.parent, retrain=False)
+    assert [r["trial_id"] for r in again.trials] == ["0", "1", "2"]
+    assert again.best_score == search.best_score
+    assert not [x for x in capsys.readouterr().out.splitlines() if x.startswith("trial ")]
+
+
+@pytest.mark.slow  # ~40 s: a TensorFlow process and a small Hyperband search
+def test_cli_tune_prints_a_line_per_trial_and_the_result(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "deeper.recipes", "tune", "--data", "digits", "--model", "mlp",
+         "--tuner", "hyperband", "--budget", "5", "--epochs", "3", "--set", "depth=1",
+         "--set", "width=16:64", "--set", "optimizer=adam,nesterov", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=ENV, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    trials = [x for x in lines if x.startswith("trial ")]
+    assert len(trials) == 5 and all("depth=1" in x for x in trials)
+    assert lines[-1].startswith("5 trials (") and "test accuracy" in lines[-1]
+    assert (tmp_path / "search" / "best_model.keras").exists()
+
+
+def test_cli_bad_setting_is_one_line():
+    result = subprocess.run([sys.executable, "-m", "deeper.recipes", "tune", "--set", "depth"],
+                            capture_output=True, text=True, env=ENV, timeout=120)
+    assert result.returncode == 2
+    assert "expected name=value, name=low:high or name=a,b,c, got 'depth'" in result.stderr
+
+
+@pytest.mark.slow  # ~3 min on 2 shared cores
+def test_small_search_beats_the_default_recipe_on_validation(tmp_path):
+    from deeper.components import data
+
+    ds = data.load("mnist1d")
+    epochs = 8
+    default = recipes.train_classifier(ds, epochs=epochs, early_stopping=None, seed=0)
+    default_val = max(default.history["val_accuracy"])
+    # The course's advice: keep the architecture, tune the optimization first (learning
+    # rate on a log scale, batch size, schedule) and the regularization amounts.
+    space = {"depth": 4, "activation": "relu", "batch_norm": True, "optimizer": "nesterov",
+             "regularizer": "l2", "width": [32, 64], "learning_rate": (0.02, 0.2),
+             "batch_size": [32, 64, 128], "schedule": ["step", "exponential", "inverse"],
+             "l2": (1e-5, 1e-3)}
+    found = recipes.tune(ds, tuner="random", budget=6, epochs=epochs, retrain=False,
+                         space=space, directory=tmp_path, verbose=0)
+    assert math.isfinite(found.best_score)
+    assert found.best_score >= default_val, (found.best_score, default_val)
+
+
+@pytest.mark.slow  # 77 s measured while the machine was loaded (3 tiny trials)
+def test_bayesian_search_runs_and_reports(tmp_path):
+    result = helpers.tiny_search(tmp_path, 3, tuner="bayesian", epochs=1, verbose=0)
+    assert [r["status"] for r in result.trials] == ["COMPLETED"] * 3
+    assert result.best_score == max(r["score"] for r in result.trials)
+    assert (result.output_dir / "trials.csv").exists()
