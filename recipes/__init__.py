@@ -17,6 +17,11 @@ _LAZY = {
     "babysit": "deeper.recipes.babysit",
     "Report": "deeper.recipes.babysit_report",
     "Check": "deeper.recipes.babysit_report",
+    "plot_schedule": "deeper.recipes.lr_plots",
+    "lr_search": "deeper.recipes.lr_search",
+    "LRSearchResult": "deeper.recipes.lr_search",
+    "lr_find": "deeper.recipes.lr_find",
+    "LRFindResult": "deeper.recipes.lr_find",
 }
 
 
