@@ -16,10 +16,18 @@ Each name is a factory (`keras_rules`) that checks its arguments (a NaN or
 negative learning rate, `momentum` outside [0, 1), `beta_1=1.5`: one-sentence
 error) and returns Keras's own optimizer; the module notes there map the
 course's formulas to Keras's parameters.
+
+Regularization inside the update rule, around any optimizer:
+
+* L2: Keras's own `weight_decay=lam` (w <- (1 - lam eta) w - eta g), e.g.
+  `get("momentum", weight_decay=1e-4)`;
+* L1: `ProximalL1` (`"proximal_l1"`), the soft-threshold step that leaves
+  weights exactly at 0.
 """
 
 from deeper.components import registry
 from deeper.components.optimizers import keras_rules
+from deeper.components.optimizers.proximal_l1 import ProximalL1  # noqa: F401
 
 for _name, (_factory, _example, _invalid) in keras_rules.RULES.items():
     registry.add("optimizers", _name, _factory, example=_example,
