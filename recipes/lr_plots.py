@@ -1,4 +1,6 @@
-"""Plots of learning rates: any schedule over epochs, an LR range test, an LR search.
+"""Plots of learning rates: any schedule over epochs, a coarse-to-fine LR search.
+
+(The LR range test draws itself: `LRFinder.plot`.)
 
 Figures are drawn on a `Figure` with its own Agg canvas (as in `outputs.py`):
 importing this never switches the user's matplotlib backend.
@@ -79,29 +81,6 @@ def plot_schedule(schedule, path, *, epochs, steps_per_epoch, log_scale=True, ti
     path = Path(path)
     fig.savefig(path, dpi=100)
     return path
-
-
-def plot_lr_finder(path, learning_rates, losses, smoothed, suggestion=None, title=None):
-    """The learning-rate range test: raw and smoothed loss against the rate (log axis)."""
-    fig, ax = _figure()
-    ax.plot(learning_rates, losses, alpha=0.35, label="loss (batch)")
-    ax.plot(learning_rates, smoothed, label="smoothed loss")
-    if suggestion is not None:
-        ax.axvline(suggestion, color="C3", linestyle="--", label=f"suggested {suggestion:.2g}")
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("training loss")
-    finite = np.asarray(smoothed, dtype=float)
-    finite = finite[np.isfinite(finite)]
-    if finite.size:  # keep the divergence from flattening the useful part of the curve
-        low, high = finite.min(), min(finite.max(), finite[0] * 1.5 + 1e-12)
-        ax.set_ylim(low - 0.05 * (high - low + 1e-12), high + 0.05 * (high - low + 1e-12))
-    ax.grid(alpha=0.3, which="both")
-    ax.legend()
-    ax.set_title(title or "learning-rate range test")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    return Path(path)
 
 
 def plot_lr_search(path, trials, best, metric="val_loss", title=None):

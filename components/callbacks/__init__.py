@@ -28,6 +28,7 @@ from deeper.components.callbacks.gradient_check_callback import (  # noqa: F401
     GradientCheck,
     GradientCheckError,
 )
+from deeper.components.callbacks.lr_finder import LRFinder  # noqa: F401
 from deeper.components.callbacks.nan_guard import NaNGuard  # noqa: F401
 from deeper.components.callbacks.signal_variance import (  # noqa: F401
     SignalVarianceResult,
