@@ -120,13 +120,16 @@ class LRFinder(keras.callbacks.Callback):
                              "Received: learning_rate=" + str(
                                  self.model.optimizer.get_config()["learning_rate"]
                                  .get("class_name")))
+        if self.restore:
+            optimizer = self.model.optimizer
+            if not optimizer.built:  # what its first step would do, so its state can be saved
+                optimizer.build(self.model.trainable_variables)
+            self._snapshot()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._previous = (0, 0.0)  # Keras's running mean of the loss restarts each epoch
 
     def on_train_batch_begin(self, batch, logs=None):
-        if self._saved is None and self.restore:
-            self._snapshot()  # here, not in on_train_begin: the optimizer is built by now
         self.model.optimizer.learning_rate = self.rate(len(self.learning_rates))
 
     def on_train_batch_end(self, batch, logs=None):
