@@ -69,8 +69,10 @@ def lr_search(dataset, *, model="mlp", optimizer="nesterov", rates=(1e-1, 1e-2, 
     The course's practice: first try log-spaced rates (`rates`: 1e-1, 1e-2,
     ...) for a few epochs on a subset of the training data, keep the best by
     the validation `metric` (its best epoch), then try `fine_points` rates
-    log-spaced between the best's neighbours, best / sqrt(10) to best *
-    sqrt(10) (for decade-spaced `rates`), and return the best of all. Each
+    log-spaced around it, half below and half above (the odd one above), up
+    to the geometric midpoints with its neighbours (best / sqrt(10) and
+    best * sqrt(10) for decade-spaced `rates`; at either end of `rates`, the
+    missing neighbour is one grid step further), and return the best of all. Each
     trial is `train_classifier` with a constant rate (no step decay, no early
     stopping), the same seed, and `train_options` (`width`, `l2`, ...).
 
@@ -146,9 +148,9 @@ def lr_search(dataset, *, model="mlp", optimizer="nesterov", rates=(1e-1, 1e-2, 
         i = rates.index(coarse_best)
         upper = rates[i - 1] if i > 0 else coarse_best * (rates[0] / rates[1])
         lower = rates[i + 1] if i + 1 < len(rates) else coarse_best * (rates[-1] / rates[-2])
-        fine = np.geomspace(math.sqrt(lower * coarse_best), math.sqrt(upper * coarse_best),
-                            fine_points + 1)
-        fine = [f for f in fine if not math.isclose(f, coarse_best, rel_tol=1e-9)][:fine_points]
+        below, above = fine_points // 2, fine_points - fine_points // 2
+        fine = [*np.geomspace(math.sqrt(lower * coarse_best), coarse_best, below + 1)[:-1],
+                *np.geomspace(coarse_best, math.sqrt(upper * coarse_best), above + 1)[1:]]
         trials += [trial(r, "fine") for r in fine]
     best = min(trials, key=lambda t: _score(t, metric))
     config = {"dataset": dataset.name, "model": model, "optimizer": optimizer,
