@@ -23,10 +23,18 @@ Regularization inside the update rule, around any optimizer:
   `get("momentum", weight_decay=1e-4)`;
 * L1: `ProximalL1` (`"proximal_l1"`), the soft-threshold step that leaves
   weights exactly at 0.
+
+Per-weight learning rates: `PerWeightLearningRates` (`"per_weight_learning_rates"`),
+Keras's `MultiOptimizer` with the rate multiplied by pattern of variable path,
+and `shared_weight_multipliers(model)` for LeCun's 1/sqrt(sharing) on convolutions.
 """
 
 from deeper.components import registry
 from deeper.components.optimizers import keras_rules
+from deeper.components.optimizers.per_weight_learning_rates import (  # noqa: F401
+    PerWeightLearningRates,
+    shared_weight_multipliers,
+)
 from deeper.components.optimizers.proximal_l1 import ProximalL1  # noqa: F401
 
 for _name, (_factory, _example, _invalid) in keras_rules.RULES.items():

@@ -12,6 +12,8 @@ inside the optimizer of a saved model:
 * `NaturalExpDecay` (`"natural_exp_decay"`): eta_0 * exp(-k * epoch), Keras's
   `ExponentialDecay`.
 
+`ScaledSchedule` (`"scaled_schedule"`) multiplies any schedule by a factor.
+
 `deeper.recipes.plot_schedule` draws any of them (or any Keras schedule).
 """
 
@@ -19,6 +21,7 @@ from deeper.components import registry
 from deeper.components.schedules.constant import Constant  # noqa: F401
 from deeper.components.schedules.inverse_decay import InverseDecay  # noqa: F401
 from deeper.components.schedules.natural_exp_decay import NaturalExpDecay  # noqa: F401
+from deeper.components.schedules.scaled_schedule import ScaledSchedule  # noqa: F401
 from deeper.components.schedules.step_decay import step_decay  # noqa: F401
 
 
