@@ -173,8 +173,10 @@ class LRFinder(keras.callbacks.Callback):
         for (name, rate), color in zip(sorted(self.suggestions.items()), ("C3", "C2")):
             ax.axvline(rate, color=color, linestyle="--", label=f"{name}: {rate:.2g}")
         finite = np.asarray([s for s in self.smoothed if math.isfinite(s)])
+        raw = np.asarray([s for s in self.losses if math.isfinite(s)])
         if finite.size:  # keep the divergence from flattening the useful part
-            low, high = finite.min(), min(finite.max(), 1.5 * finite[0])
+            low = min(finite.min(), np.percentile(raw, 2))
+            high = min(finite.max(), 1.5 * finite[0])
             pad = 0.05 * (high - low) + 1e-12
             ax.set_ylim(low - pad, high + pad)
         ax.set_xscale("log")
