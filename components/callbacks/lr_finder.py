@@ -46,9 +46,12 @@ class LRFinder(keras.callbacks.Callback):
       by 10 (fastai's `lr_min`; one order of magnitude below the point where
       the loss stops falling);
     * `"steepest"`: the rate where the smoothed loss falls fastest against
-      log(eta), searched between the first tenth of the steps (too noisy)
-      and the minimum (fastai's `lr_steep`; Smith's "the loss decreases
+      log(eta), searched between the minimum and the end of the first tenth
+      of the steps (fastai's `lr_steep`; Smith's "the loss decreases
       fastest"). It is noisier than `"min_div_10"`, the default.
+
+    Both ignore the first tenth of the steps, where the smoothed loss is still
+    a few single noisy batches.
 
     Args:
         min_lr: first rate, > 0. Defaults to 1e-7.
@@ -199,9 +202,11 @@ def suggest(learning_rates, smoothed, diverged=False):
     rates, values = rates[keep], values[keep]
     if len(values) < 3:
         return {}
-    lowest = int(np.argmin(values))
+    # The first EMA values are single noisy batches (fastai skips 10): both suggestions
+    # look past the first tenth of the steps.
+    skip = max(1, len(values) // 10)
+    lowest = skip + int(np.argmin(values[skip:]))
     out = {"min_div_10": float(rates[lowest] / 10)}
-    skip = max(1, len(values) // 10)  # the first EMA values are too noisy (fastai skips 10)
     if lowest - skip >= 2:
         slopes = np.gradient(values[skip: lowest + 1], np.log(rates[skip: lowest + 1]))
         out["steepest"] = float(rates[skip + int(np.argmin(slopes))])
