@@ -27,6 +27,10 @@ _EXAMPLE_INNER = {"module": "keras.optimizers", "class_name": "SGD",
 def scaled_copy(optimizer, factor, name):
     """A fresh optimizer like `optimizer` with its learning rate (or schedule) times `factor`."""
     config = optimizer.get_config()
+    if "learning_rate" not in config and hasattr(optimizer, "inner_optimizer"):
+        # A wrapper (ProximalL1): scale the optimizer it wraps, keep the wrapper.
+        return type(optimizer).from_config({**config, "name": name, "optimizer": scaled_copy(
+            optimizer.inner_optimizer, factor, f"{name}_inner")})
     rate = config["learning_rate"]
     if isinstance(rate, dict):
         rate = ScaledSchedule(rate, factor)
@@ -90,6 +94,9 @@ class PerWeightLearningRates(keras.optimizers.MultiOptimizer):
     made for you, it serializes as (optimizer, multipliers), and
     `learning_rate` reads and sets the base rate (the copies follow, scaled),
     so `StepDecay`, `LRFinder` and Keras's `LearningRateScheduler` work on it.
+    To combine with `ProximalL1`, put it inside:
+    `PerWeightLearningRates(ProximalL1(opt, l1), {...})` (the threshold then
+    follows each variable's rate, eta_w * lam).
 
     Args:
         optimizer: the base optimizer: a `deeper` name, a config or a

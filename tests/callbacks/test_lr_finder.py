@@ -92,3 +92,18 @@ def test_plot(tmp_path):
 def test_invalid(kwargs, name):
     with pytest.raises(ValueError, match=f"`{name}` must"):
         callbacks.LRFinder(**kwargs)
+
+
+def test_works_through_the_wrapper_optimizers():
+    from deeper.components import optimizers
+
+    model, x, y = _problem()
+    model.compile(optimizers.PerWeightLearningRates(optimizers.ProximalL1(
+        keras.optimizers.SGD(0.01), l1=1e-4), {".*kernel": 0.5}),
+        "sparse_categorical_crossentropy")
+    finder = callbacks.LRFinder(min_lr=1e-4, max_lr=1.0, num_steps=12)
+    model.fit(x, y, batch_size=32, epochs=3, verbose=0, callbacks=[finder])
+    assert len(finder.learning_rates) == 12
+    assert all(type(o) is optimizers.ProximalL1 for o in model.optimizer.optimizers)
+    rates = sorted(float(o.learning_rate) for o in model.optimizer.optimizers)
+    assert rates == pytest.approx([0.005, 0.01])

@@ -130,3 +130,17 @@ def test_invalid_and_unmatched():
     opt = optimizers.PerWeightLearningRates("sgd", {"net/head/kernel": 0.5})
     with pytest.warns(UserWarning, match="matches no variable"):
         opt.build([keras.Variable(np.ones(3), name="kernel")])
+
+
+def test_around_proximal_l1_the_threshold_follows_each_rate():
+    eta, lam = 2 ** -5, 0.05
+    got = run_keras(optimizers.PerWeightLearningRates(
+        optimizers.ProximalL1(optimizers.get("sgd", learning_rate=eta), l1=lam, exclude=()),
+        {"kernel": 0.5}))
+    params = rules.PARAMS0
+    for _ in range(rules.STEPS):
+        _, (gw, gb) = rules.LOSS_AND_GRAD(params)
+        params = [refs.soft_threshold(params[0] - 0.5 * eta * gw, 0.5 * eta * lam),
+                  refs.soft_threshold(params[1] - eta * gb, eta * lam)]
+    rules.assert_same(got, params)
+    assert (got[0] == 0).any()
