@@ -47,7 +47,8 @@ def resolve_inner(optimizer, wrapper):
     example={"optimizer": _EXAMPLE_INNER, "l1": 0.01},
     invalid=[({"l1": -1e-3}, "l1"), ({"l1": float("nan")}, "l1"), ({"l1": float("inf")}, "l1"),
              ({"optimizer": "no_such_optimizer"}, "optimizer"), ({"optimizer": 3}, "optimizer"),
-             ({"exclude": "bias"}, "exclude"), ({"exclude": ["("]}, "exclude")],
+             ({"exclude": "bias"}, "exclude"), ({"exclude": ["("]}, "exclude"),
+             ({"weight_decay": 1e-4}, "weight_decay")],
 )
 class ProximalL1(keras.optimizers.Optimizer):
     """L1 regularization inside the update rule: a proximal (soft-threshold) step.
@@ -110,7 +111,11 @@ class ProximalL1(keras.optimizers.Optimizer):
             except re.error as err:
                 raise ValueError(f"`exclude` must hold valid regular expressions ({err}). "
                                  f"Received: exclude={exclude!r}") from None
-        super().__init__(learning_rate=0.0, name=name, **kwargs)
+        if kwargs:  # the base optimizer's arguments belong to the wrapped optimizer
+            key = sorted(kwargs)[0]
+            raise TypeError(f"`{key}` is not an argument of ProximalL1: give it to the wrapped "
+                            f"optimizer. Received: {key}={kwargs[key]!r}")
+        super().__init__(learning_rate=0.0, name=name)
         self.inner_optimizer = inner
         self.l1 = l1
         self.exclude = tuple(exclude)
