@@ -25,6 +25,11 @@ _LAZY = {
     "tune": "deeper.recipes.tuning",
     "TuneResult": "deeper.recipes.tuning",
     "CourseHyperModel": "deeper.recipes.tuning_space",
+    "plot_schedule": "deeper.recipes.lr_plots",
+    "lr_search": "deeper.recipes.lr_search",
+    "LRSearchResult": "deeper.recipes.lr_search",
+    "lr_find": "deeper.recipes.lr_find",
+    "LRFindResult": "deeper.recipes.lr_find",
 }
 
 

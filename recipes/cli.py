@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
@@ -201,7 +202,8 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_train(sub)
     _add_babysit(sub)
-    __import__("deeper.recipes.cli_tune", fromlist=["add_parser"]).add_parser(sub)
+    importlib.import_module("deeper.recipes.cli_tune").add_parser(sub)  # deeper tune
+    importlib.import_module("deeper.recipes.cli_lr_find").add_parser(sub)  # deeper lr-find
     return parser
 
 

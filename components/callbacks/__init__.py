@@ -6,7 +6,9 @@ Callbacks (each survives `copy.deepcopy` and resets its state in `on_train_begin
 * `GradientCheck` (`"gradient_check"`): autodiff vs finite differences during training;
 * `TrainValGapMonitor` (`"train_val_gap_monitor"`): logs and warns on the train/validation gap;
 * `GapEarlyStopping` (`"gap_early_stopping"`): Keras's `EarlyStopping`, also stopping on the gap;
-* `NaNGuard` (`"nan_guard"`): stops at the first NaN, names the layer, keeps the good weights.
+* `NaNGuard` (`"nan_guard"`): stops at the first NaN, names the layer, keeps the good weights;
+* `StepDecay` (`"step_decay"`): eta_0 / drop ** floor(epoch / T), right after a resume;
+* `LRFinder` (`"lr_finder"`): the learning-rate range test (Smith 2017), with a suggested rate.
 
 Checks (functions returning a result with `.passed`): `gradient_check`,
 `signal_variance`, `find_nonfinite`.
@@ -26,11 +28,13 @@ from deeper.components.callbacks.gradient_check_callback import (  # noqa: F401
     GradientCheck,
     GradientCheckError,
 )
+from deeper.components.callbacks.lr_finder import LRFinder  # noqa: F401
 from deeper.components.callbacks.nan_guard import NaNGuard  # noqa: F401
 from deeper.components.callbacks.signal_variance import (  # noqa: F401
     SignalVarianceResult,
     signal_variance,
 )
+from deeper.components.callbacks.step_decay import StepDecay  # noqa: F401
 from deeper.components.callbacks.train_val_gap_monitor import TrainValGapMonitor  # noqa: F401
 
 

@@ -3,35 +3,43 @@
 The course's first-order methods are Keras's own optimizers under the course's
 names and defaults:
 
-| name         | Keras class                      | defaults                         |
-|--------------|----------------------------------|----------------------------------|
-| `"sgd"`      | `keras.optimizers.SGD`           | `learning_rate=0.01`             |
-| `"momentum"` | `keras.optimizers.SGD`           | `momentum=0.9`                   |
-| `"nesterov"` | `keras.optimizers.SGD`           | `momentum=0.9, nesterov=True`    |
-| `"adam"`     | `keras.optimizers.Adam`          | `learning_rate=0.001`            |
-| `"rmsprop"`  | `keras.optimizers.RMSprop`       | `learning_rate=0.001, rho=0.9`   |
-| `"adagrad"`  | `keras.optimizers.Adagrad`       | `learning_rate=0.01`             |
+| name         | Keras class         | defaults                                          |
+|--------------|---------------------|---------------------------------------------------|
+| `"sgd"`      | `SGD`               | `learning_rate=0.01`                              |
+| `"momentum"` | `SGD`               | `momentum=0.9`                                    |
+| `"nesterov"` | `SGD`               | `momentum=0.9, nesterov=True`                     |
+| `"adam"`     | `Adam`              | `learning_rate=0.001`                             |
+| `"rmsprop"`  | `RMSprop`           | `learning_rate=0.001, rho=0.9`                    |
+| `"adagrad"`  | `Adagrad`           | `learning_rate=0.01, initial_accumulator_value=0` |
+
+Each name is a factory (`keras_rules`) that checks its arguments (a NaN or
+negative learning rate, `momentum` outside [0, 1), `beta_1=1.5`: one-sentence
+error) and returns Keras's own optimizer; the module notes there map the
+course's formulas to Keras's parameters.
+
+Regularization inside the update rule, around any optimizer:
+
+* L2: Keras's own `weight_decay=lam` (w <- (1 - lam eta) w - eta g), e.g.
+  `get("momentum", weight_decay=1e-4)`;
+* L1: `ProximalL1` (`"proximal_l1"`), the soft-threshold step that leaves
+  weights exactly at 0.
+
+Per-weight learning rates: `PerWeightLearningRates` (`"per_weight_learning_rates"`),
+Keras's `MultiOptimizer` with the rate multiplied by pattern of variable path,
+and `shared_weight_multipliers(model)` for LeCun's 1/sqrt(sharing) on convolutions.
 """
 
-import keras
-
 from deeper.components import registry
+from deeper.components.optimizers import keras_rules
+from deeper.components.optimizers.per_weight_learning_rates import (  # noqa: F401
+    PerWeightLearningRates,
+    shared_weight_multipliers,
+)
+from deeper.components.optimizers.proximal_l1 import ProximalL1  # noqa: F401
 
-registry.add("optimizers", "sgd", keras.optimizers.SGD, defaults={"learning_rate": 0.01})
-registry.add(
-    "optimizers", "momentum", keras.optimizers.SGD,
-    defaults={"learning_rate": 0.01, "momentum": 0.9},
-)
-registry.add(
-    "optimizers", "nesterov", keras.optimizers.SGD,
-    defaults={"learning_rate": 0.01, "momentum": 0.9, "nesterov": True},
-)
-registry.add("optimizers", "adam", keras.optimizers.Adam, defaults={"learning_rate": 0.001})
-registry.add(
-    "optimizers", "rmsprop", keras.optimizers.RMSprop,
-    defaults={"learning_rate": 0.001, "rho": 0.9},
-)
-registry.add("optimizers", "adagrad", keras.optimizers.Adagrad, defaults={"learning_rate": 0.01})
+for _name, (_factory, _example, _invalid) in keras_rules.RULES.items():
+    registry.add("optimizers", _name, _factory, example=_example,
+                 invalid=[*keras_rules.COMMON_INVALID, *_invalid])
 
 
 def get(identifier, **kwargs):

@@ -41,7 +41,8 @@ def describe(model):
     out = {"layers": [name(layer) for layer in model.layers]}
     if getattr(model, "optimizer", None) is not None:
         out["optimizer"] = name(model.optimizer)
-        learning_rate = model.optimizer.get_config()["learning_rate"]
+        # A wrapper (Keras's LossScaleOptimizer, ours) has no learning rate of its own.
+        learning_rate = model.optimizer.get_config().get("learning_rate")
         if isinstance(learning_rate, dict):
             schedule = keras.saving.deserialize_keras_object(learning_rate)
             out["schedule"] = type(schedule).__name__

@@ -1,0 +1,169 @@
+"""`lr_search`: the course's coarse-to-fine learning-rate search on a subset."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+
+from deeper.components import data
+from deeper.components.validation import check_choice, check_number, check_seed
+from deeper.recipes import lr_plots, outputs
+from deeper.recipes.classifier import _check_dataset, train_classifier
+
+METRICS = ("val_loss", "val_accuracy")
+
+
+@dataclasses.dataclass
+class LRSearchResult:
+    """What `lr_search` returns.
+
+    Attributes:
+        best_learning_rate: the rate with the best `metric` over all trials.
+        trials: one dict per trial: `learning_rate`, `stage` ("coarse" or
+            "fine"), `val_loss`, `val_accuracy` (best epoch), `diverged`.
+        metric: what "best" means (`"val_loss"`: lowest; `"val_accuracy"`: highest).
+        config: the resolved arguments.
+        output_dir: where `metrics.json` and `lr_search.png` went, or `None`.
+    """
+
+    best_learning_rate: float
+    trials: list
+    metric: str
+    config: dict
+    output_dir: Path | None = None
+
+    def summary(self) -> str:
+        """One line stating the best rate and its score."""
+        best = next(t for t in self.trials if t["learning_rate"] == self.best_learning_rate)
+        return (f"best learning rate {self.best_learning_rate:.3g} ({self.metric} "
+                f"{best[self.metric]:.4f} after {self.config['epochs']} epochs on "
+                f"{self.config['subset_size']} examples; {len(self.trials)} trials)")
+
+    def table(self) -> str:
+        """The trials as a Markdown table, in the order they ran."""
+        rows = ["| stage | learning rate | val loss | val accuracy |", "|---|---|---|---|"]
+        rows += [f"| {t['stage']} | {t['learning_rate']:.3g} | {t['val_loss']:.4f} | "
+                 f"{t['val_accuracy']:.3f} |" for t in self.trials]
+        return "\n".join(rows)
+
+    def plot(self, path):
+        """Draw `metric` against the rate for the coarse and fine trials into a PNG."""
+        return lr_plots.plot_lr_search(path, self.trials, self.best_learning_rate, self.metric)
+
+
+def _score(trial, metric):
+    value = trial[metric]
+    if not math.isfinite(value):
+        return math.inf
+    return value if metric == "val_loss" else -value
+
+
+def lr_search(dataset, *, model="mlp", optimizer="nesterov", rates=(1e-1, 1e-2, 1e-3, 1e-4),
+              fine_points=4, subset=0.25, epochs=5, batch_size=64, metric="val_loss", seed=0,
+              output_dir=None, **train_options):
+    """Coarse-to-fine search of the learning rate on a smaller subset, few epochs each.
+
+    The course's practice: first try log-spaced rates (`rates`: 1e-1, 1e-2,
+    ...) for a few epochs on a subset of the training data, keep the best by
+    the validation `metric` (its best epoch), then try `fine_points` rates
+    log-spaced around it, half below and half above (the odd one above), up
+    to the geometric midpoints with its neighbours (best / sqrt(10) and
+    best * sqrt(10) for decade-spaced `rates`; at either end of `rates`, the
+    missing neighbour is one grid step further), and return the best of all. Each
+    trial is `train_classifier` with a constant rate (no step decay, no early
+    stopping), the same seed, and `train_options` (`width`, `l2`, ...).
+
+    Args:
+        dataset: a `deeper.components.data.Dataset`.
+        model: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
+        optimizer: a `deeper.components.optimizers` name. Defaults to `"nesterov"`.
+        rates: the coarse rates, each > 0, at least 2. Defaults to
+            `(1e-1, 1e-2, 1e-3, 1e-4)`.
+        fine_points: rates of the fine stage, >= 0 (0: coarse only). Defaults to 4.
+        subset: fraction (<= 1) or number (> 1) of training examples to use.
+            Defaults to 0.25. The validation split is used whole.
+        epochs: epochs per trial, >= 1. Defaults to 5.
+        batch_size: Defaults to 64.
+        metric: `"val_loss"` or `"val_accuracy"`. Defaults to `"val_loss"`.
+        seed: seeds the subset, the weights and the order of examples. Defaults to 0.
+        output_dir: where to write `metrics.json` and `lr_search.png`. Defaults to `None`.
+        **train_options: other `train_classifier` arguments.
+
+    Returns:
+        An `LRSearchResult`.
+
+    Example:
+
+    ```python
+    result = recipes.lr_search(data.load("mnist1d"), model="mlp", epochs=5)
+    print(result.table()); print(result.summary())
+    ```
+    """
+    dataset = _check_dataset(dataset)
+    rates = list(rates) if not isinstance(rates, (str, bytes)) and hasattr(rates, "__iter__") \
+        else rates
+    if not isinstance(rates, list) or len(rates) < 2:
+        raise ValueError(f"`rates` must be a list of at least 2 learning rates. "
+                         f"Received: rates={rates!r}")
+    rates = sorted((check_number("rates", r, low=0, low_open=True) for r in rates),
+                   reverse=True)
+    fine_points = check_number("fine_points", fine_points, low=0, integer=True)
+    epochs = check_number("epochs", epochs, low=1, integer=True)
+    metric = check_choice("metric", metric, METRICS)
+    seed = check_seed("seed", seed)
+    subset = check_number("subset", subset, low=0, low_open=True)
+    n = len(dataset.x_train)
+    size = min(n, int(round(subset * n)) if subset <= 1 else int(subset))
+    if size < 2:
+        raise ValueError(f"`subset` must keep at least 2 training examples. "
+                         f"Received: subset={subset!r} of {n}")
+    for fixed in ("learning_rate", "lr_drop", "early_stopping", "output_dir", "optimizer"):
+        if fixed in train_options:
+            raise TypeError(f"`{fixed}` is set by lr_search itself. Received: {fixed}="
+                            f"{train_options[fixed]!r}")
+    pick = np.sort(np.random.default_rng(seed).permutation(n)[:size])
+    small = data.Dataset(
+        x_train=dataset.x_train[pick], y_train=dataset.y_train[pick], x_val=dataset.x_val,
+        y_val=dataset.y_val, x_test=dataset.x_val, y_test=dataset.y_val,
+        num_classes=dataset.num_classes, name=f"{dataset.name} subset", published={})
+
+    def trial(rate, stage):
+        run = train_classifier(small, model=model, optimizer=optimizer, learning_rate=rate,
+                               epochs=epochs, batch_size=batch_size, lr_drop=1.0,
+                               early_stopping=None, seed=seed, **train_options)
+        losses = [v if math.isfinite(v) else math.inf for v in run.history["val_loss"]]
+        best = int(np.argmin(losses)) if metric == "val_loss" else int(
+            np.nanargmax(run.history["val_accuracy"]))
+        return {"learning_rate": float(rate), "stage": stage,
+                "val_loss": float(run.history["val_loss"][best]),
+                "val_accuracy": float(run.history["val_accuracy"][best]),
+                "diverged": not all(math.isfinite(v) for v in run.history["loss"])}
+
+    trials = [trial(r, "coarse") for r in rates]
+    coarse_best = min(trials, key=lambda t: _score(t, metric))["learning_rate"]
+    if fine_points:
+        i = rates.index(coarse_best)
+        upper = rates[i - 1] if i > 0 else coarse_best * (rates[0] / rates[1])
+        lower = rates[i + 1] if i + 1 < len(rates) else coarse_best * (rates[-1] / rates[-2])
+        below, above = fine_points // 2, fine_points - fine_points // 2
+        fine = [*np.geomspace(math.sqrt(lower * coarse_best), coarse_best, below + 1)[:-1],
+                *np.geomspace(coarse_best, math.sqrt(upper * coarse_best), above + 1)[1:]]
+        trials += [trial(r, "fine") for r in fine]
+    best = min(trials, key=lambda t: _score(t, metric))
+    config = {"dataset": dataset.name, "model": model, "optimizer": optimizer,
+              "rates": rates, "fine_points": fine_points, "subset_size": size,
+              "epochs": epochs, "batch_size": batch_size, "metric": metric, "seed": seed,
+              **train_options}
+    result = LRSearchResult(best_learning_rate=best["learning_rate"], trials=trials,
+                            metric=metric, config=config,
+                            output_dir=Path(output_dir) if output_dir is not None else None)
+    if output_dir is not None:
+        result.output_dir.mkdir(parents=True, exist_ok=True)
+        result.plot(result.output_dir / "lr_search.png")
+        outputs.write_json(result.output_dir / "metrics.json", {
+            "best_learning_rate": result.best_learning_rate, "trials": trials,
+            "config": config, "summary": result.summary()})
+    return result
