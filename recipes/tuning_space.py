@@ -56,12 +56,13 @@ DEFAULT_SPACE = ("depth", "width", "activation", "regularizer", "l2", "l1", "dro
 
 def decay_schedule(name, learning_rate, *, steps_per_epoch, epochs, lr_drop=10.0,
                    decay_rate=0.1, decay_factor=0.95):
-    """The learning-rate schedule `name`, stated in epochs (one place to switch to registry names).
+    """The learning-rate schedule `name`, stated in epochs (deeper's schedules in epochs).
 
     * `"constant"`: eta0;
     * `"step"`: eta0 / lr_drop ** floor(epoch / ceil(epochs / 2)) (`schedules.step_decay`);
-    * `"inverse"`: eta0 / (1 + decay_rate * epoch) (Keras's `InverseTimeDecay`);
-    * `"exponential"`: eta0 * decay_factor ** epoch (Keras's `ExponentialDecay`);
+    * `"inverse"`: eta0 / (1 + decay_rate * epoch) (`schedules.InverseDecay`);
+    * `"exponential"`: eta0 * decay_factor ** epoch = eta0 * exp(-k * epoch) with
+      k = -log(decay_factor) (`schedules.NaturalExpDecay`);
 
     with `epoch = step / steps_per_epoch` (fractional: smooth decay within an epoch).
     """
@@ -71,11 +72,11 @@ def decay_schedule(name, learning_rate, *, steps_per_epoch, epochs, lr_drop=10.0
         return schedules.step_decay(learning_rate, drop=lr_drop, every_epochs=-(-epochs // 2),
                                     steps_per_epoch=steps_per_epoch)
     if name == "inverse":
-        return keras.optimizers.schedules.InverseTimeDecay(
-            learning_rate, decay_steps=steps_per_epoch, decay_rate=decay_rate)
+        return schedules.get("inverse_decay", initial_learning_rate=learning_rate,
+                             decay=decay_rate, steps_per_epoch=steps_per_epoch)
     if name == "exponential":
-        return keras.optimizers.schedules.ExponentialDecay(
-            learning_rate, decay_steps=steps_per_epoch, decay_rate=decay_factor)
+        return schedules.get("natural_exp_decay", initial_learning_rate=learning_rate,
+                             decay=-math.log(decay_factor), steps_per_epoch=steps_per_epoch)
     raise ValueError(f"`schedule` must be one of {SCHEDULES}. Received: schedule={name!r}")
 
 
