@@ -6,7 +6,8 @@ Both draw N indices per epoch from the same probabilities (with replacement)
 and serve batches of 64 MNIST-1D examples to `model.fit` of the recipe's CNN.
 `HardExampleSampler.dataset` draws and gathers inside `tf.data` (prefetched,
 no Python per step); the `PyDataset` draws with NumPy in `on_epoch_end` and
-slices NumPy arrays in `__getitem__` (Keras's documented pattern). Prints the
+slices NumPy arrays in `__getitem__` (Keras's documented pattern). The plain
+shuffled `data.pipeline` is timed alongside as the reference. Prints the
 median seconds per epoch (epochs 2-4 of each fit, the first includes tracing),
 alternating the two in every repeat; the machine is shared, so read the ratio.
 """
@@ -72,16 +73,18 @@ def main():
     args = parser.parse_args()
     ds = data.load("mnist1d")
     losses = np.random.default_rng(0).exponential(size=len(ds.x_train))
-    tfdata, numpy = [], []
+    tfdata, numpy, plain = [], [], []
     for _ in range(args.repeats):
         sampler = data.HardExampleSampler(ds.x_train, ds.y_train, batch_size=64)
         p = sampler.update(losses)
         tfdata.append(epoch_seconds(ds, sampler.dataset))
         numpy.append(epoch_seconds(ds, NumpySampler(ds.x_train, ds.y_train, p, 64)))
-        print(f"tf.data {tfdata[-1]:.3f} s/epoch, PyDataset {numpy[-1]:.3f} s/epoch", flush=True)
-    t, n = statistics.median(tfdata), statistics.median(numpy)
+        plain.append(epoch_seconds(ds, data.pipeline(ds.x_train, ds.y_train, batch_size=64)))
+        print(f"tf.data {tfdata[-1]:.3f} s/epoch, PyDataset {numpy[-1]:.3f} s/epoch, "
+              f"shuffled pipeline {plain[-1]:.3f} s/epoch", flush=True)
+    t, n, u = (statistics.median(v) for v in (tfdata, numpy, plain))
     print(f"median seconds per epoch: tf.data sampler {t:.3f}, PyDataset {n:.3f} "
-          f"(PyDataset / tf.data = {n / t:.2f})")
+          f"(PyDataset / tf.data = {n / t:.2f}); data.pipeline (uniform, no sampling) {u:.3f}")
 
 
 if __name__ == "__main__":
