@@ -114,7 +114,8 @@ class HardExampleMining(keras.callbacks.Callback):
             raise TypeError("`loss` must be given to HardExampleMining for a model compiled "
                             "without a single loss. Received: loss=None "
                             f"(the model's loss is {loss!r})")
-        predictions = self.model.predict(self.sampler.x, batch_size=self.batch_size, verbose=0)
+        predictions = self.model.predict(self.sampler.scoring_dataset(self.batch_size),
+                                         verbose=0)
         values = _per_example(loss)(keras.ops.convert_to_tensor(self.sampler.y),
                                     keras.ops.convert_to_tensor(predictions))
         values = np.asarray(keras.ops.convert_to_numpy(values), dtype="float64")

@@ -160,3 +160,14 @@ def test_bad_losses_and_arrays():
         data.HardExampleSampler(x, y[:-1], batch_size=4)
     with pytest.raises(ValueError, match=r"^`x` must hold at least one example\."):
         data.HardExampleSampler(x[:0], y[:0], batch_size=1)
+
+
+def test_scoring_dataset_serves_x_in_order():
+    x, _ = _ids(23)
+    sampler = data.HardExampleSampler(x, np.arange(23), batch_size=4)
+    batches = [b.numpy() for b in sampler.scoring_dataset(10)]
+    assert [len(b) for b in batches] == [10, 10, 3]
+    np.testing.assert_array_equal(np.concatenate(batches), x)
+    assert sampler.scoring_dataset(10) is sampler.scoring_dataset(10)
+    with pytest.raises(ValueError, match=r"^`batch_size` must be an integer in \[1, inf\)\."):
+        sampler.scoring_dataset(0)
