@@ -44,8 +44,9 @@ def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False,
     Args:
         x: inputs, an array with a leading example axis.
         y: labels (or targets), same length as `x`.
-        batch_size: examples per batch, an integer >= 1, or `"full"` for the
-            whole set as a single batch (full-batch gradient descent).
+        batch_size: examples per batch, an integer from 1 to the number of
+            examples, or `"full"` for the whole set as a single batch
+            (full-batch gradient descent).
         shuffle: reshuffle every epoch. Defaults to `True`.
         seed: seed of the shuffling order. Defaults to 0.
         drop_remainder: drop the last, smaller batch. Defaults to `False`.
