@@ -241,7 +241,8 @@ def train_classifier(
 
     keras.utils.set_random_seed(seed)
     train = data.pipeline(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
-    val = data.pipeline(dataset.x_val, dataset.y_val, batch_size=max(batch_size, 256),
+    val = data.pipeline(dataset.x_val, dataset.y_val,
+                        batch_size=min(max(batch_size, 256), len(dataset.x_val)),
                         shuffle=False)
     steps_per_epoch = -(-len(dataset.x_train) // batch_size)
 
@@ -291,7 +292,8 @@ def train_classifier(
                       shuffle=False,  # the pipeline reshuffles every epoch itself
                       verbose=verbose)
     seconds = time.perf_counter() - start
-    test = data.pipeline(dataset.x_test, dataset.y_test, batch_size=max(batch_size, 256),
+    test = data.pipeline(dataset.x_test, dataset.y_test,
+                         batch_size=min(max(batch_size, 256), len(dataset.x_test)),
                          shuffle=False)
     test_metrics = {k: float(v) for k, v in net.evaluate(test, verbose=0,
                                                           return_dict=True).items()}

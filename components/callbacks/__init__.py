@@ -8,7 +8,9 @@ Callbacks (each survives `copy.deepcopy` and resets its state in `on_train_begin
 * `GapEarlyStopping` (`"gap_early_stopping"`): Keras's `EarlyStopping`, also stopping on the gap;
 * `NaNGuard` (`"nan_guard"`): stops at the first NaN, names the layer, keeps the good weights;
 * `StepDecay` (`"step_decay"`): eta_0 / drop ** floor(epoch / T), right after a resume;
-* `LRFinder` (`"lr_finder"`): the learning-rate range test (Smith 2017), with a suggested rate.
+* `LRFinder` (`"lr_finder"`): the learning-rate range test (Smith 2017), with a suggested rate;
+* `HardExampleMining` (`"hard_example_mining"`): re-scores the training examples and makes a
+  `data.HardExampleSampler` draw the hard ones more often.
 
 Checks (functions returning a result with `.passed`): `gradient_check`,
 `signal_variance`, `find_nonfinite`.
@@ -28,6 +30,7 @@ from deeper.components.callbacks.gradient_check_callback import (  # noqa: F401
     GradientCheck,
     GradientCheckError,
 )
+from deeper.components.callbacks.hard_example_mining import HardExampleMining  # noqa: F401
 from deeper.components.callbacks.lr_finder import LRFinder  # noqa: F401
 from deeper.components.callbacks.nan_guard import NaNGuard  # noqa: F401
 from deeper.components.callbacks.signal_variance import (  # noqa: F401

@@ -14,6 +14,10 @@ from deeper.components.data.centering import Centering  # noqa: F401
 from deeper.components.data.datasets import Dataset, from_arrays, load  # noqa: F401
 from deeper.components.data.drifting_gaussians import drifting_gaussians  # noqa: F401
 from deeper.components.data.drifting_stream import DriftingStream  # noqa: F401
+from deeper.components.data.hard_example_sampler import (  # noqa: F401
+    HardExampleSampler,
+    hard_example_probabilities,
+)
 from deeper.components.data.pca_whitening import PCAWhitening  # noqa: F401
 from deeper.components.data.pipeline import pipeline  # noqa: F401
 from deeper.components.data.standardization import standardization  # noqa: F401

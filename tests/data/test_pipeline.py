@@ -69,8 +69,8 @@ def test_without_shuffle_the_order_is_kept_every_epoch():
         np.testing.assert_array_equal(order, np.arange(N))
 
 
-@pytest.mark.parametrize("batch_size", ["full", N, 500])
-def test_full_or_oversized_batch_is_one_batch_of_everything(batch_size):
+@pytest.mark.parametrize("batch_size", ["full", N])
+def test_full_batch_is_one_batch_of_everything(batch_size):
     x, y = _ids()
     ds = data.pipeline(x, y, batch_size=batch_size, seed=0)
     batches = [yb.numpy() for _, yb in ds]
@@ -134,8 +134,16 @@ def test_static_batch_dimension_with_drop_remainder():
         ({"batch_size": 4, "drop_remainder": 1}, TypeError,
          r"^`drop_remainder` must be True or False\. Received: drop_remainder=1"),
         ({"batch_size": 200, "drop_remainder": True}, ValueError,
-         r"^`batch_size` must be at most the number of examples \(103\) when "
-         r"drop_remainder=True, or every batch is dropped\. Received: batch_size=200$"),
+         r"^`batch_size` must be at most the number of examples \(103\), or 'full' for one "
+         r"batch of all of them\. Received: batch_size=200$"),
+        ({"batch_size": 104}, ValueError,
+         r"^`batch_size` must be at most the number of examples \(103\), or 'full' for one "
+         r"batch of all of them\. Received: batch_size=104$"),
+        ({"batch_size": 4, "batching": "balanced"}, ValueError,
+         r"^`batching` must be one of 'shuffle', 'stratified'\. Received: batching='balanced'$"),
+        ({"batch_size": 4, "batching": "stratified", "shuffle": False}, ValueError,
+         r"^`shuffle` must be True with batching='stratified' \(it draws a new class-diverse "
+         r"order every epoch\)\. Received: shuffle=False$"),
     ],
 )
 def test_bad_arguments_name_the_argument_and_what_was_received(kwargs, error, pattern):
