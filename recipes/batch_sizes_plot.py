@@ -35,7 +35,7 @@ def plot_batch_sizes(result, path=None):
         for bar, value in zip(bars, values):
             ax.annotate(f"{value:.2f} ms", (bar.get_x() + bar.get_width() / 2, value),
                         ha="center", va="bottom", fontsize=8)
-        ax.set_ylabel("seconds per step (ms, median)")
+        ax.set_ylabel("time per step (ms, median)")
         ax.set_title(f"data replicated x{k}: GD step x{r['gd_ratio']:.1f}, SGD step "
                      f"x{r['sgd_ratio']:.1f}\n(same full gradient: max diff "
                      f"{r['gradient_max_abs_difference']:.0e})", fontsize=9)
