@@ -49,3 +49,5 @@ def get(identifier, **kwargs):
 def names():
     """Names registered by `deeper` for optimizers (Keras's own names also work in `get`)."""
     return registry.names("optimizers")
+
+from deeper.components.optimizers.lbfgs import LBFGS  # noqa: E402, F401
