@@ -17,6 +17,8 @@ _LAZY = {
     "babysit": "deeper.recipes.babysit",
     "Report": "deeper.recipes.babysit_report",
     "Check": "deeper.recipes.babysit_report",
+    "fit_full_batch": "deeper.recipes.full_batch",
+    "FullBatchResult": "deeper.recipes.full_batch",
 }
 
 
