@@ -19,6 +19,8 @@ _LAZY = {
     "Check": "deeper.recipes.babysit_report",
     "fit_full_batch": "deeper.recipes.full_batch",
     "FullBatchResult": "deeper.recipes.full_batch",
+    "compare_optimizers": "deeper.recipes.compare_optimizers",
+    "Comparison": "deeper.recipes.compare_optimizers",
 }
 
 

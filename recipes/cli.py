@@ -201,6 +201,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_train(sub)
     _add_babysit(sub)
+    __import__("deeper.recipes.cli_compare_optimizers", fromlist=["add_parser"]).add_parser(sub)
     return parser
 
 

@@ -79,13 +79,13 @@ class DampedStep:
                 ratio = (f - f_new) / predicted
                 if math.isfinite(f_new) and f_new < f:
                     if ratio < 0.25:
-                        lam = max(lam * self.factor, 1e-12)
+                        lam = min(max(lam * self.factor, 1e-12), 1e16)
                     elif ratio > 0.75:
                         lam = lam / self.factor
                     self.current_damping = lam
                     return StepResult(w + p, f_new, g_new, True, lam, ratio, evaluations,
                                       products)
-            lam = max(lam * self.factor, 1e-8)
+            lam = min(max(lam * self.factor, 1e-8), 1e16)
         self.current_damping = lam
         return StepResult(w, f, g, False, lam, ratio, evaluations, products)
 
