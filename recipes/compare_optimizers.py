@@ -71,8 +71,10 @@ class Comparison:
         s = self.surface
         ax, curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
         (x0, x1), (y0, y1) = s.bounds
-        gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
-        z = s.fn(tf.constant(np.stack([gx, gy]))).numpy() - s.minimum_value
+        if getattr(self, "_grid", None) is None:  # computed once (an animation redraws)
+            gx, gy = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 160))
+            self._grid = gx, gy, s.fn(tf.constant(np.stack([gx, gy]))).numpy() - s.minimum_value
+        gx, gy, z = self._grid
         levels = np.geomspace(max(z.min(), 1e-3), z.max(), 25)
         ax.contour(gx, gy, np.maximum(z, 1e-3), levels=levels, cmap="Greys", linewidths=0.6,
                    norm="log")
@@ -110,14 +112,14 @@ class Comparison:
             fig.savefig(path, dpi=110)
         return fig
 
-    def animate(self, path, frames=40, fps=8):
+    def animate(self, path, frames=30, fps=6):
         """An animated GIF of the trajectories (matplotlib's PillowWriter)."""
         from matplotlib.animation import PillowWriter
 
         fig = Figure(figsize=(10, 4.2))
         FigureCanvasAgg(fig)
         steps = len(next(iter(self.losses.values()))) - 1
-        marks = sorted({int(round(t)) for t in np.linspace(1, steps, frames)})
+        marks = sorted({int(round(t)) for t in np.linspace(1, steps, min(frames, steps))})
         writer = PillowWriter(fps=fps)
         with writer.saving(fig, str(path), dpi=80):
             for t in marks:
