@@ -102,7 +102,7 @@ def loss_vs_time(name, x, y, widths, activation, budget, out):
         if method == "newton" and n_weights > 5000:
             print(f"  newton: refused ({n_weights:,} weights > max_params=5000)")
             continue
-        kwargs = {"max_iterations": {"lbfgs": 2000, "hessian_free": 300, "newton": 100}[method]}
+        kwargs = {"max_iterations": {"lbfgs": 2000, "hessian_free": 100, "newton": 15}[method]}
         model = mlp(x.shape[1], widths, activation)
         result = recipes.fit_full_batch(model, (x, y), method=method, **kwargs,
                                         gradient_tolerance=1e-7)

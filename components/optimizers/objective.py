@@ -9,6 +9,9 @@ import tensorflow as tf
 from deeper.components.validation import check_choice, check_number
 
 
+_CHUNK = 64  # Hessian rows formed at once (memory grows with it)
+
+
 class Objective:
     """f(w), its gradient, Hessian-vector products and the Hessian, on a flat vector w.
 
@@ -81,13 +84,15 @@ class Objective:
         return acc.jvp(g)
 
     def _hessian_impl(self, w):
-        with tf.GradientTape() as outer:
+        # Rows of the Jacobian of the gradient, in chunks: pfor's memory grows with the rows.
+        with tf.GradientTape(persistent=True) as outer:
             outer.watch(w)
             with tf.GradientTape() as inner:
                 inner.watch(w)
                 f = self.fn(w)
             g = inner.gradient(f, w)
-        return outer.jacobian(g, w)
+            parts = [g[i:i + _CHUNK] for i in range(0, self.size, _CHUNK)]
+        return tf.concat([outer.jacobian(part, w) for part in parts], axis=0)
 
     # NumPy interface ---------------------------------------------------------------
     def _tensor(self, w):
