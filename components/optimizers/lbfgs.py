@@ -78,8 +78,11 @@ class LBFGS(keras.optimizers.Optimizer):
     Large-Scale Optimization", SIAM J. Optim. (2016); Schraudolph et al., "A
     Stochastic Quasi-Newton Method for Online Convex Optimization", AISTATS (2007).
 
-    Note: torch.optim.LBFGS is a full-batch method (it re-evaluates a closure);
-    this optimizer is the one-gradient-per-step stochastic form.
+    Note: the direction is computed from the gradients `apply` receives, before
+    Keras all-reduces them across replicas: use it with one replica (no
+    multi-device `tf.distribute` strategy). torch.optim.LBFGS is a full-batch
+    method (it re-evaluates a closure); this optimizer is the one-gradient-per-step
+    stochastic form.
     """
 
     def __init__(self, learning_rate=1.0, history_size=10, damping=0.2, curvature_eps=1e-8,

@@ -8,7 +8,6 @@ import tensorflow as tf
 
 from deeper.components.validation import check_choice, check_number
 
-
 _CHUNK = 64  # Hessian rows formed at once (memory grows with it)
 
 
