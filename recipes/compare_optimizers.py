@@ -42,7 +42,8 @@ class Comparison:
         return {k: float(v[-1]) for k, v in self.losses.items()}
 
     def table(self):
-        """One row per optimizer: final gap, distance to the minimum, steps to gap < 1e-3."""
+        """One row per optimizer, best first: final gap, distance to the minimum, steps to
+        gap < 1e-3."""
         rows = []
         for name, gap in self.losses.items():
             below = np.nonzero(gap < 1e-3)[0]
@@ -54,7 +55,9 @@ class Comparison:
                 "distance": float(np.linalg.norm(end - np.asarray(self.surface.minimum))),
                 "steps_to_1e-3": int(below[0]) if below.size else None,
             })
-        return sorted(rows, key=lambda r: (math.isnan(r["final_gap"]), r["final_gap"]))
+        # ties (several at f - f* = 0) go to the one that got below 1e-3 first
+        return sorted(rows, key=lambda r: (math.isnan(r["final_gap"]), r["final_gap"],
+                                           r["steps_to_1e-3"] or math.inf))
 
     def summary(self):
         lines = [f"{self.surface.name}: f = {self.surface.formula}, start {self.surface.start}",
