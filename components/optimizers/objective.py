@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from deeper.components.validation import check_choice, check_number
 
-_CHUNK = 64  # Hessian rows formed at once (memory grows with it)
+_CHUNK = 64  # Hessian columns formed at once (memory grows with it)
 
 
 class Objective:
@@ -23,8 +23,8 @@ class Objective:
     - `hvp(w, v)` = H(w) v, by forward-over-reverse differentiation
       (`tf.autodiff.ForwardAccumulator` around a `tf.GradientTape`): one
       gradient's cost, H is never formed (Pearlmutter 1994);
-    - `hessian(w)`: the n x n matrix (reverse-over-reverse Jacobian of the
-      gradient), for small n only.
+    - `hessian(w)`: the n x n matrix, from Hessian-vector products with the
+      basis vectors, 64 at a time (vectorized), for small n only.
 
     `Objective.from_model(model, x, y, loss)` builds one for the training loss
     of a Keras model (mean loss plus the model's regularization losses, with
@@ -82,16 +82,9 @@ class Objective:
             g = tape.gradient(f, w)
         return acc.jvp(g)
 
-    def _hessian_impl(self, w):
-        # Rows of the Jacobian of the gradient, in chunks: pfor's memory grows with the rows.
-        with tf.GradientTape(persistent=True) as outer:
-            outer.watch(w)
-            with tf.GradientTape() as inner:
-                inner.watch(w)
-                f = self.fn(w)
-            g = inner.gradient(f, w)
-            parts = [g[i:i + _CHUNK] for i in range(0, self.size, _CHUNK)]
-        return tf.concat([outer.jacobian(part, w) for part in parts], axis=0)
+    def _hessian_impl(self, w, basis):
+        # H applied to a block of basis vectors: Hessian-vector products vectorized by pfor.
+        return tf.vectorized_map(lambda v: self._hvp_impl(w, v), basis)
 
     # NumPy interface ---------------------------------------------------------------
     def _tensor(self, w):
@@ -116,8 +109,17 @@ class Objective:
         return self._hvp(self._tensor(w), self._tensor(v)).numpy().astype("float64")
 
     def hessian(self, w):
-        """The Hessian H(w), shape (n, n), symmetrized."""
-        h = self._hessian(self._tensor(w)).numpy().astype("float64")
+        """The Hessian H(w), shape (n, n), symmetrized; formed from blocks of 64 H e_i."""
+        w = self._tensor(w)
+        eye = np.eye(self.size, dtype=self.dtype)
+        rows = []
+        for i in range(0, self.size, _CHUNK):
+            block = eye[i:i + _CHUNK]
+            if len(block) < _CHUNK:  # one shape for every block: traced once
+                block = np.concatenate([block, np.zeros((_CHUNK - len(block), self.size),
+                                                        self.dtype)])
+            rows.append(self._hessian(w, tf.constant(block)).numpy()[:self.size - i])
+        h = np.concatenate(rows).astype("float64")
         return 0.5 * (h + h.T)
 
     def assign(self, w):
