@@ -136,17 +136,22 @@ def main():
     parser.add_argument("--budget", type=float, default=30.0,
                         help="Adam's training time budget in seconds")
     parser.add_argument("--out", default="benchmarks/second_order")
+    parser.add_argument("--parts", default="steps,digits,mnist1d",
+                        help="comma-separated subset of steps,digits,mnist1d")
     args = parser.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)
+    parts = args.parts.split(",")
     x1, y1 = standardized(data.load("mnist1d"))
-    print("step time on the MNIST-1D MLP (batch 128):")
-    step_times(x1, y1, args.repeats)
-    digits = data.load("digits")
-    x2, y2 = standardized(digits)
-    print("digits, 64-32-10 tanh:")
-    loss_vs_time("digits", x2, y2, (32,), "tanh", args.budget, args.out)
-    print("mnist1d, 40-100-100-10 relu:")
-    loss_vs_time("mnist1d", x1, y1, (100, 100), "relu", args.budget, args.out)
+    if "steps" in parts:
+        print("step time on the MNIST-1D MLP (batch 128):")
+        step_times(x1, y1, args.repeats)
+    if "digits" in parts:
+        x2, y2 = standardized(data.load("digits"))
+        print("digits, 64-32-10 tanh:")
+        loss_vs_time("digits", x2, y2, (32,), "tanh", args.budget, args.out)
+    if "mnist1d" in parts:
+        print("mnist1d, 40-100-100-10 relu:")
+        loss_vs_time("mnist1d", x1, y1, (100, 100), "relu", args.budget, args.out)
 
 
 if __name__ == "__main__":
