@@ -66,7 +66,10 @@ class Newton(DampedStep):
     def solve(self, objective, w, g, damping):
         """p = -(H + damping I)^-1 g by Cholesky; (p, Hp, 1), or a zero step if not PD."""
         self.check_size(len(w))
-        h = objective.hessian(w)
+        key = (id(objective), w.tobytes())
+        if getattr(self, "_cached", (None,))[0] != key:  # a refused step re-solves at the same w
+            self._cached = (key, objective.hessian(w))
+        h = self._cached[1]
         try:
             chol = np.linalg.cholesky(h + damping * np.eye(len(w)))
         except np.linalg.LinAlgError:
