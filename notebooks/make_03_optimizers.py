@@ -121,7 +121,7 @@ def mlp():
 
 curves = {}
 methods = (("lbfgs", 60), ("hessian_free", 3)) if SMALL else (
-    ("lbfgs", 500), ("hessian_free", 60), ("newton", 30))  # Newton: 2,410 x 2,410 Hessians
+    ("lbfgs", 500), ("hessian_free", 60), ("newton", 10))  # Newton: 2,410 x 2,410 Hessians
 for method, iters in methods:
     run = recipes.fit_full_batch(mlp(), (xs, digits.y_train), method=method,
                                  max_iterations=iters)
