@@ -30,6 +30,10 @@ _LAZY = {
     "LRSearchResult": "deeper.recipes.lr_search",
     "lr_find": "deeper.recipes.lr_find",
     "LRFindResult": "deeper.recipes.lr_find",
+    "fit_full_batch": "deeper.recipes.full_batch",
+    "FullBatchResult": "deeper.recipes.full_batch",
+    "compare_optimizers": "deeper.recipes.compare_optimizers",
+    "Comparison": "deeper.recipes.compare_optimizers",
 }
 
 

@@ -204,6 +204,7 @@ def build_parser():
     _add_babysit(sub)
     importlib.import_module("deeper.recipes.cli_tune").add_parser(sub)  # deeper tune
     importlib.import_module("deeper.recipes.cli_lr_find").add_parser(sub)  # deeper lr-find
+    importlib.import_module("deeper.recipes.cli_compare_optimizers").add_parser(sub)
     return parser
 
 

@@ -57,3 +57,10 @@ def get(identifier, **kwargs):
 def names():
     """Names registered by `deeper` for optimizers (Keras's own names also work in `get`)."""
     return registry.names("optimizers")
+
+from deeper.components.optimizers.hessian_free import HessianFree  # noqa: E402, F401
+from deeper.components.optimizers.lbfgs import LBFGS  # noqa: E402, F401
+from deeper.components.optimizers.lbfgs_history import LBFGSHistory  # noqa: E402, F401
+from deeper.components.optimizers.line_search import strong_wolfe  # noqa: E402, F401
+from deeper.components.optimizers.newton import Newton  # noqa: E402, F401
+from deeper.components.optimizers.objective import Objective  # noqa: E402, F401
