@@ -31,6 +31,12 @@ and `shared_weight_multipliers(model)` for LeCun's 1/sqrt(sharing) on convolutio
 
 from deeper.components import registry
 from deeper.components.optimizers import keras_rules
+from deeper.components.optimizers.hessian_free import HessianFree  # noqa: F401
+from deeper.components.optimizers.lbfgs import LBFGS  # noqa: F401
+from deeper.components.optimizers.lbfgs_history import LBFGSHistory  # noqa: F401
+from deeper.components.optimizers.line_search import strong_wolfe  # noqa: F401
+from deeper.components.optimizers.newton import Newton  # noqa: F401
+from deeper.components.optimizers.objective import Objective  # noqa: F401
 from deeper.components.optimizers.per_weight_learning_rates import (  # noqa: F401
     PerWeightLearningRates,
     shared_weight_multipliers,
@@ -57,10 +63,3 @@ def get(identifier, **kwargs):
 def names():
     """Names registered by `deeper` for optimizers (Keras's own names also work in `get`)."""
     return registry.names("optimizers")
-
-from deeper.components.optimizers.hessian_free import HessianFree  # noqa: E402, F401
-from deeper.components.optimizers.lbfgs import LBFGS  # noqa: E402, F401
-from deeper.components.optimizers.lbfgs_history import LBFGSHistory  # noqa: E402, F401
-from deeper.components.optimizers.line_search import strong_wolfe  # noqa: E402, F401
-from deeper.components.optimizers.newton import Newton  # noqa: E402, F401
-from deeper.components.optimizers.objective import Objective  # noqa: E402, F401
