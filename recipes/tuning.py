@@ -259,7 +259,8 @@ def _retrain(hypermodel, hp, epochs, out):
     history = hypermodel.fit(hp, net, epochs=epochs, callbacks=[keep_best])
     ds = hypermodel.dataset
     val_accuracy = float(max(history.history["val_accuracy"]))
-    test = data.pipeline(ds.x_test, ds.y_test, batch_size=512, shuffle=False)
+    test = data.pipeline(ds.x_test, ds.y_test, batch_size=min(512, len(ds.x_test)),
+                         shuffle=False)
     test_metrics = {k: float(v) for k, v in net.evaluate(test, verbose=0,
                                                           return_dict=True).items()}
     net.save(out / "best_model.keras")

@@ -233,7 +233,7 @@ class CourseHyperModel(kt.HyperModel):
             activation=c["activation"], init=c["init"], l2=c["l2"], l1=c["l1"],
             dropout=c["dropout"], batch_norm=c["batch_norm"], standardize=c["standardize"],
             seed=self.seed)
-        steps = -(-len(ds.x_train) // c["batch_size"])
+        steps = -(-len(ds.x_train) // min(c["batch_size"], len(ds.x_train)))
         lr = decay_schedule(c["schedule"], c["learning_rate"], steps_per_epoch=steps,
                             epochs=self.epochs, **c["schedule_args"])
         net.compile(optimizer=optimizers.get(c["optimizer"], learning_rate=lr,
@@ -251,9 +251,10 @@ class CourseHyperModel(kt.HyperModel):
         import numpy as np
 
         ds = self.dataset
-        batch_size = hp.get("batch_size")
+        batch_size = min(hp.get("batch_size"), len(ds.x_train))  # a small training set: GD
         train = data.pipeline(ds.x_train, ds.y_train, batch_size=batch_size, seed=self.seed)
-        val = data.pipeline(ds.x_val, ds.y_val, batch_size=512, shuffle=False)
+        val = data.pipeline(ds.x_val, ds.y_val, batch_size=min(512, len(ds.x_val)),
+                            shuffle=False)
         timer = _EpochTimer()
         start = time.perf_counter()
         history = model.fit(
