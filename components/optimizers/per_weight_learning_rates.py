@@ -11,17 +11,9 @@ import warnings
 import keras
 
 from deeper.components import registry
-from deeper.components.optimizers.proximal_l1 import resolve_inner
+from deeper.components.optimizers.proximal_l1 import _EXAMPLE_INNER, resolve_inner
 from deeper.components.schedules.scaled_schedule import ScaledSchedule
 from deeper.components.validation import check_number
-
-_EXAMPLE_INNER = {"module": "keras.optimizers", "class_name": "SGD",
-                  "config": {"name": "sgd", "learning_rate": 0.5, "weight_decay": None,
-                             "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
-                             "use_ema": False, "ema_momentum": 0.99,
-                             "ema_overwrite_frequency": None, "loss_scale_factor": None,
-                             "gradient_accumulation_steps": None, "momentum": 0.9,
-                             "nesterov": False}, "registered_name": None}
 
 
 def scaled_copy(optimizer, factor, name):
