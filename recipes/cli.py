@@ -14,6 +14,19 @@ import sys
 DATASETS = ("mnist1d", "digits", "mnist", "fashion_mnist", "cifar10")
 
 
+def add_data_options(p, *, val_fraction=True):
+    """--data, --data-dir (and --val-fraction): the dataset options every subcommand shares."""
+    p.add_argument("--data", default="mnist1d", choices=DATASETS,
+                   help="dataset to load (mnist1d and digits are offline; the others need "
+                   "tensorflow-datasets data, see --data-dir) (default: %(default)s)")
+    p.add_argument("--data-dir", default=None,
+                   help="tensorflow-datasets data_dir holding prepared mnist/fashion_mnist/cifar10")
+    if val_fraction:
+        p.add_argument("--val-fraction", type=float, default=0.1,
+                       help="fraction of the training split held out for validation "
+                       "(default: %(default)s)")
+
+
 def _bool(text):
     lowered = text.lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -40,14 +53,7 @@ def _add_train(sub):
         "Nesterov momentum with step decay, early stopping on the validation loss. Writes "
         "metrics.json, history.csv, learning_curves.png and model.keras into --out.",
     )
-    p.add_argument("--data", default="mnist1d", choices=DATASETS,
-                   help="dataset to load (mnist1d and digits are offline; the others need "
-                   "tensorflow-datasets data, see --data-dir) (default: %(default)s)")
-    p.add_argument("--data-dir", default=None,
-                   help="tensorflow-datasets data_dir holding prepared mnist/fashion_mnist/cifar10")
-    p.add_argument("--val-fraction", type=float, default=0.1,
-                   help="fraction of the training split held out for validation "
-                   "(default: %(default)s)")
+    add_data_options(p)
     p.add_argument("--model", default="cnn", choices=("mlp", "cnn"),
                    help="architecture (default: %(default)s)")
     p.add_argument("--width", type=int, default=None,
@@ -129,13 +135,7 @@ def _add_babysit(sub):
         "table, writes babysit.json, metrics.json and signal_variance.png into --out. Exit "
         "status 0 when every check passes, 1 when one fails, 2 for a bad argument.",
     )
-    p.add_argument("--data", default="mnist1d", choices=DATASETS,
-                   help="dataset to load (mnist1d and digits are offline) (default: %(default)s)")
-    p.add_argument("--data-dir", default=None,
-                   help="tensorflow-datasets data_dir holding prepared mnist/fashion_mnist/cifar10")
-    p.add_argument("--val-fraction", type=float, default=0.1,
-                   help="fraction of the training split held out for validation "
-                   "(default: %(default)s)")
+    add_data_options(p)
     p.add_argument("--model", default="cnn", choices=("mlp", "cnn"),
                    help="the recipe's architecture to check (default: %(default)s)")
     p.add_argument("--width", type=int, default=None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deeper.recipes.cli import DATASETS, _bool
+from deeper.recipes.cli import _bool, add_data_options
 
 
 def add_parser(sub):
@@ -18,10 +18,7 @@ def add_parser(sub):
         "finer rates around the best. Writes metrics.json, lr_find.png (and lr_search.png) "
         "into --out.",
     )
-    p.add_argument("--data", default="mnist1d", choices=DATASETS,
-                   help="dataset (mnist1d and digits are offline) (default: %(default)s)")
-    p.add_argument("--data-dir", default=None,
-                   help="tensorflow-datasets data_dir holding prepared mnist/fashion_mnist/cifar10")
+    add_data_options(p, val_fraction=False)
     p.add_argument("--model", default="mlp", choices=("mlp", "cnn"),
                    help="the recipe's architecture (default: %(default)s)")
     p.add_argument("--width", type=int, default=None,

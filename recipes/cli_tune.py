@@ -13,6 +13,8 @@ import argparse
 import json
 import os
 
+from deeper.recipes.cli import add_data_options
+
 
 def _value(text):
     """`4` -> 4, `1e-3` -> 0.001, `true` -> True, `relu` -> "relu"."""
@@ -52,12 +54,7 @@ def add_parser(sub):
         "evaluates it on the test split and writes best_model.keras, trials.csv, objective.png, "
         "hyperparameters.png, metrics.json and result.txt into --out/search.",
     )
-    p.add_argument("--data", default="mnist1d",
-                   help="dataset (mnist1d and digits are offline) (default: %(default)s)")
-    p.add_argument("--data-dir", default=None, help="tensorflow-datasets data_dir")
-    p.add_argument("--val-fraction", type=float, default=0.1,
-                   help="fraction of the training split held out for validation "
-                   "(default: %(default)s)")
+    add_data_options(p)
     p.add_argument("--model", default="cnn", choices=("mlp", "cnn"),
                    help="architecture family searched (default: %(default)s)")
     p.add_argument("--tuner", default="hyperband", choices=("hyperband", "random", "bayesian"),
