@@ -11,12 +11,16 @@ from pathlib import Path
 
 import keras
 
-from deeper.components.validation import check_choice, check_number, check_seed
-from deeper.recipes import classifier, tuning_oracles, tuning_report
-from deeper.recipes.tuning_space import CourseHyperModel
+from deeper.components.validation import check_number
+from deeper.recipes import options as options_
+from deeper.recipes.options import declared
+from deeper.recipes.shared.datasets import check_dataset
+from deeper.recipes.tuning import oracles as tuning_oracles
+from deeper.recipes.tuning import report as tuning_report
+from deeper.recipes.tuning.space import CourseHyperModel
 
-TUNERS = ("hyperband", "random", "bayesian")
-MAX_CONSECUTIVE_FAILURES = 10
+TUNERS = declared.TUNE["tuner"].choices
+MAX_CONSECUTIVE_FAILURES = declared.TUNE["max_consecutive_failures"].default
 """Default failure limit. A search aborts only after this many failed trials in a
 row. With KerasTuner's default of 3, a space where 30% of the configurations
 diverge aborts 62% of 50-trial searches (the chance of a run of 3 failures);
@@ -114,10 +118,9 @@ def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory
         project_name=project_name, overwrite=overwrite)
 
 
-def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", budget=20,
-         epochs=20, max_seconds=None, directory="runs/tune", project_name="search",
-         overwrite=False, seed=0, max_consecutive_failures=MAX_CONSECUTIVE_FAILURES,
-         retrain=True, steps_per_execution=1, verbose=1):
+@options_.declare(declared.TUNE, "dataset")
+def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_name="search",
+         overwrite=False, retrain=True, steps_per_execution=1, verbose=1, **options):
     """Search the course's hyperparameters with KerasTuner, retrain the best, write a report.
 
     The search space is `CourseHyperModel`'s (depth, width, activation with a
@@ -145,28 +148,21 @@ def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", bu
 
     Args:
         dataset: a `deeper.components.data.Dataset`.
-        model: `"cnn"` or `"mlp"`. Defaults to `"cnn"`.
         space: overrides of the default space, see `CourseHyperModel`
             (`{"depth": 2}` fixes, `{"learning_rate": (1e-4, 1e-2)}` narrows,
             `{"optimizer": ["adam"]}` restricts). Defaults to `None`.
         extend: a callable `(hp, config) -> None` adding hyperparameters. Defaults to `None`.
-        tuner: `"hyperband"`, `"random"` or `"bayesian"`. Defaults to `"hyperband"`.
-        budget: the largest number of trials (Hyperband's brackets also stop
-            within it). Defaults to 20.
-        epochs: epochs of a trial (Hyperband: of its longest rounds) and of the
-            retraining. Defaults to 20.
-        max_seconds: start no trial after this many seconds. Defaults to `None`.
         directory: parent folder of the search. Defaults to `"runs/tune"`.
         project_name: the search's folder name in `directory`. Defaults to `"search"`.
         overwrite: start over instead of resuming. Defaults to `False`.
-        seed: seeds the oracle, the weights and the shuffling. Defaults to 0.
-        max_consecutive_failures: failed trials in a row that abort the search
-            (KerasTuner's default, 3, aborts most searches of a space with a
-            30% divergence rate). Defaults to 10.
         retrain: retrain, evaluate and save the best configuration. Defaults to `True`.
         steps_per_execution: training steps per graph call; 1 traces fastest, and
             tracing is most of a short trial (benchmarks/tune_overhead.py). Defaults to 1.
         verbose: 1 prints one line per finished trial. Defaults to 1.
+        **options: the declared options below (`seed` seeds the oracle, the
+            weights and the shuffling; `max_consecutive_failures` at
+            KerasTuner's 3 would abort most searches of a space with a 30%
+            divergence rate).
 
     Returns:
         A `TuneResult` (`None` on a worker).
@@ -182,36 +178,20 @@ def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", bu
     ```
     """
     start = time.perf_counter()
-    dataset = classifier._check_dataset(dataset)
-    check_choice("tuner", tuner, TUNERS)
-    budget = check_number("budget", budget, low=1, integer=True)
-    epochs = check_number("epochs", epochs, low=1, integer=True)
-    max_seconds = check_number("max_seconds", max_seconds, low=0, low_open=True, allow_none=True)
-    max_consecutive_failures = check_number("max_consecutive_failures",
-                                            max_consecutive_failures, low=1, integer=True)
-    seed = check_seed("seed", seed)
+    dataset = check_dataset(dataset)
+    o = options_.validate(declared.TUNE, options, recipe="tune")
+    model, epochs, seed = o["model"], o["epochs"], o["seed"]
     steps_per_execution = check_number("steps_per_execution", steps_per_execution, low=1,
                                        integer=True)
     hypermodel = CourseHyperModel(dataset, model=model, space=space, extend=extend,
                                   epochs=epochs, steps_per_execution=steps_per_execution,
                                   seed=seed)
-    progress = (lambda line: print(line, flush=True)) if verbose else None
-    search = make_tuner(hypermodel, tuner=tuner, budget=budget, epochs=epochs,
+    search = make_tuner(hypermodel, tuner=o["tuner"], budget=o["budget"], epochs=epochs,
                         directory=directory, project_name=project_name, overwrite=overwrite,
-                        seed=seed, max_seconds=max_seconds,
-                        max_consecutive_failures=max_consecutive_failures, progress=progress)
-    search.oracle.verbose = 0  # our progress line replaces KerasTuner's tables
-    try:
-        with _quiet_failed_trials():
-            search.search(epochs=epochs, verbose=0)
-    except RuntimeError as err:
-        if not str(err).startswith("Number of consecutive failures"):
-            raise
-        last = (str(err).strip().splitlines() or [""])[-1]
-        raise RuntimeError(
-            f"The search stopped after {max_consecutive_failures} failed trials in a row "
-            f"(the last: {last}); check the space (a learning rate range too high?) or raise "
-            f"`max_consecutive_failures`, then resume with overwrite=False.") from None
+                        seed=seed, max_seconds=o["max_seconds"],
+                        max_consecutive_failures=o["max_consecutive_failures"],
+                        progress=(lambda line: print(line, flush=True)) if verbose else None)
+    _search(search, epochs, o["max_consecutive_failures"])
     if _role() == "worker":
         return None
     out = Path(search.project_dir)
@@ -229,6 +209,22 @@ def tune(dataset, *, model="cnn", space=None, extend=None, tuner="hyperband", bu
     result.seconds = time.perf_counter() - start
     tuning_report.write_report(result, search.oracle.objective.name)
     return result
+
+
+def _search(search, epochs, max_consecutive_failures):
+    """Run the search; a run of failed trials ends in one sentence that says what to do."""
+    search.oracle.verbose = 0  # our progress line replaces KerasTuner's tables
+    try:
+        with _quiet_failed_trials():
+            search.search(epochs=epochs, verbose=0)
+    except RuntimeError as err:
+        if not str(err).startswith("Number of consecutive failures"):
+            raise
+        last = (str(err).strip().splitlines() or [""])[-1]
+        raise RuntimeError(
+            f"The search stopped after {max_consecutive_failures} failed trials in a row "
+            f"(the last: {last}); check the space (a learning rate range too high?) or raise "
+            f"`max_consecutive_failures`, then resume with overwrite=False.") from None
 
 
 @contextlib.contextmanager

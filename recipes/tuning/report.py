@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from deeper.recipes import outputs
+from deeper.recipes.shared import outputs
 
 
 def trial_rows(oracle, project_dir):

@@ -190,12 +190,12 @@ def compare_activations(dataset, activations=("relu", "tanh", "scaled_tanh"), *,
     Returns:
         An `ActivationComparison`.
     """
-    from deeper.recipes.classifier import train_classifier
+    from deeper.recipes.train.classifier import train_classifier
 
     threshold = check_number("threshold", threshold, low=0, high=1, low_open=True,
                              high_open=True)
     options = {"batch_norm": False, "dropout": 0.0, "l2": 0.0, "lr_drop": 1.0,
-               "early_stopping": None, **train_options}
+               "early_stopping": None, "verbose": 0, **train_options}
     rows, histories = [], {}
     for activation in activations:
         for seed in seeds:

@@ -10,32 +10,23 @@ import numpy as np
 
 from deeper.components import data
 from deeper.components.callbacks.model_tools import rebuild, resolve_loss
-from deeper.components.validation import check_bool, check_choice, check_number, check_seed
-from deeper.recipes import babysit_checks as checks
-from deeper.recipes import models, outputs
-from deeper.recipes.babysit_report import CHECKS, Check, Report  # noqa: F401  (re-exported)
+from deeper.recipes import options as options_
+from deeper.recipes.babysitting import checks
+from deeper.recipes.babysitting.report import CHECKS, Check, Report  # noqa: F401  (re-exported)
+from deeper.recipes.options import declared, validation
+from deeper.recipes.shared import models, outputs
 
-RECIPE_OPTIONS = ("model", "width", "depth", "activation", "init", "l2", "dropout",
-                  "batch_norm", "standardize")
+RECIPE_OPTIONS = tuple(declared.MODEL)
+SETTINGS = {name: o for name, o in declared.BABYSIT.items() if name not in declared.MODEL}
 
 
 def _recipe_model(options, x_train, num_classes, seed):
-    unknown = sorted(set(options) - set(RECIPE_OPTIONS))
-    if unknown:
-        raise ValueError(f"`model` options must be among {', '.join(RECIPE_OPTIONS)}. "
-                         f"Received: unknown option(s) {', '.join(map(repr, unknown))}")
-    options = dict(options)
-    kind = check_choice("model", options.pop("model", "cnn"), tuple(models.BUILDERS))
-    for name, low, integer in (("width", 1, True), ("depth", 1, True), ("l2", 0, False)):
-        if options.get(name) is not None:
-            options[name] = check_number(name, options[name], low=low, integer=integer)
-    if options.get("dropout") is not None:
-        options["dropout"] = check_number("dropout", options["dropout"], low=0, high=1,
-                                          high_open=True)
-    if options.get("batch_norm") is not None:
-        options["batch_norm"] = check_bool("batch_norm", options["batch_norm"])
-    options = {k: v for k, v in options.items() if v is not None}
-    return models.BUILDERS[kind](x_train, num_classes, seed=seed, **options)
+    options = options_.validate(declared.MODEL, options, recipe="babysit", fill=False)
+    kind = options.pop("model", "cnn")
+    if not isinstance(kind, str):
+        raise TypeError("`model` must be 'mlp' or 'cnn' in recipe options. "
+                        f"Received: model={kind!r}")
+    return models.build(kind, x_train, num_classes, seed=seed, **options)
 
 
 def _arrays(dataset):
@@ -65,10 +56,8 @@ def _balanced_subset(y, size, rng):
     return np.array(chosen)
 
 
-def babysit(model, dataset, *, subset=20, overfit_steps=100, learning_rate=1e-2,
-            first_loss_tolerance=0.5, overfit_loss=0.05, regularized_accuracy=0.8,
-            gradient_threshold=None, epsilon=None, gradient_examples=8, num_params=3,
-            max_ratio=100.0, probe_size=256, seed=0, output_dir=None, verbose=0):
+@options_.declare(SETTINGS, "model", "dataset")
+def babysit(model, dataset, *, output_dir=None, **settings):
     """Run the course's babysitting checks on a model before training it for hours.
 
     1. `first_loss`: with regularization off, the loss at initialization is
@@ -100,27 +89,11 @@ def babysit(model, dataset, *, subset=20, overfit_steps=100, learning_rate=1e-2,
         dataset: a `deeper.components.data.Dataset`, or an `(x, y)` pair of
             arrays with integer labels (not checked for NaN, so the
             `finite_values` check can report it).
-        subset: examples to overfit, in [1, training examples]. Defaults to 20.
-        overfit_steps: full-batch training steps on the subset, >= 1. Defaults to 100.
-        learning_rate: Adam's learning rate for the subset. Defaults to 1e-2.
-        first_loss_tolerance: allowed `|L0 - log C| / log C`, > 0. Defaults to 0.5.
-        overfit_loss: largest final subset loss that counts as fitted, > 0.
-            Defaults to 0.05.
-        regularized_accuracy: subset accuracy the regularized model must
-            still reach, in (0, 1]. Defaults to 0.8.
-        gradient_threshold: largest relative error of the gradient check, > 0.
-            Defaults to `None` (1e-4 in float64).
-        epsilon: finite-difference step, > 0. Defaults to `None` (1e-6 in float64).
-        gradient_examples: subset examples the gradient check uses, >= 1.
-            Defaults to 8.
-        num_params: entries per variable the gradient check samples. Defaults to 3.
-        max_ratio: largest spread of a signal across depth, > 1. Defaults to 100.
-        probe_size: training examples for the first loss, the signal and the
-            finite-value probes, >= 1. Defaults to 256.
-        seed: seeds the recipe model, the subset and the sampled entries. Defaults to 0.
         output_dir: where to write `babysit.json`, `metrics.json` and
             `signal_variance.png`. Defaults to `None` (nothing written).
-        verbose: 1 prints each check as it finishes. Defaults to 0.
+        **settings: the declared settings below (`subset` at most the
+            number of training examples; `seed` seeds the recipe model, the
+            subset and the sampled entries).
 
     Returns:
         A `Report`: `print(report)` shows the table, `report.passed`,
@@ -142,31 +115,13 @@ def babysit(model, dataset, *, subset=20, overfit_steps=100, learning_rate=1e-2,
     """
     start = time.perf_counter()
     x, y, num_classes, dataset_name, arrays = _arrays(dataset)
-    subset = check_number("subset", subset, low=1, high=len(x), integer=True)
-    settings = {
-        "subset": subset,
-        "overfit_steps": check_number("overfit_steps", overfit_steps, low=1, integer=True),
-        "learning_rate": check_number("learning_rate", learning_rate, low=0, low_open=True),
-        "first_loss_tolerance": check_number("first_loss_tolerance", first_loss_tolerance,
-                                             low=0, low_open=True),
-        "overfit_loss": check_number("overfit_loss", overfit_loss, low=0, low_open=True),
-        "regularized_accuracy": check_number("regularized_accuracy", regularized_accuracy,
-                                             low=0, high=1, low_open=True),
-        "gradient_threshold": check_number("gradient_threshold", gradient_threshold, low=0,
-                                           low_open=True, allow_none=True),
-        "epsilon": check_number("epsilon", epsilon, low=0, low_open=True, allow_none=True),
-        "gradient_examples": check_number("gradient_examples", gradient_examples, low=1,
-                                          integer=True),
-        "num_params": check_number("num_params", num_params, low=1, integer=True),
-        "max_ratio": check_number("max_ratio", max_ratio, low=1, low_open=True),
-        "probe_size": check_number("probe_size", probe_size, low=1, integer=True),
-        "seed": check_seed("seed", seed),
-    }
-    verbose = check_number("verbose", verbose, low=0, integer=True)
+    settings = options_.validate(SETTINGS, settings, recipe="babysit")
+    verbose = settings.pop("verbose")
+    validation.check_number("subset", settings["subset"], low=1, high=len(x), integer=True)
     keras.utils.set_random_seed(settings["seed"])
     if isinstance(model, (str, dict)):
         net = _recipe_model({"model": model} if isinstance(model, str) else model, x,
-                            num_classes, seed)
+                            num_classes, settings["seed"])
     elif isinstance(model, keras.Model):
         net = model
     else:
@@ -178,9 +133,9 @@ def babysit(model, dataset, *, subset=20, overfit_steps=100, learning_rate=1e-2,
                          f"a model with output shape {shape}")
     base, _ = rebuild(net)
     _, removed = rebuild(base, regularization=False)
-    loss = resolve_loss(base)
+    loss = resolve_loss(net)  # the compiled loss of a compiled model (the copy has none)
     rng = np.random.default_rng(settings["seed"])
-    chosen = _balanced_subset(y, subset, rng)
+    chosen = _balanced_subset(y, settings["subset"], rng)
     probe = rng.choice(len(x), size=min(settings["probe_size"], len(x)), replace=False)
     job = checks.Job(base=base, removed=removed, loss=loss, x=x, y=y, num_classes=num_classes,
                      x_subset=x[chosen], y_subset=y[chosen], x_probe=x[probe], y_probe=y[probe],

@@ -16,7 +16,8 @@ import numpy as np
 from deeper.components.callbacks import find_nonfinite, gradient_check, signal_variance
 from deeper.components.callbacks.find_nonfinite import count_nonfinite
 from deeper.components.callbacks.model_tools import rebuild
-from deeper.recipes.babysit_report import Check
+from deeper.recipes.babysitting.report import Check
+from deeper.recipes.shared import progress
 
 
 @dataclasses.dataclass
@@ -35,7 +36,7 @@ class Job:
     y_probe: np.ndarray
     arrays: dict
     settings: dict
-    verbose: int = 0
+    verbose: object = 0
     fits: dict = dataclasses.field(default_factory=dict)
 
     def fresh(self, regularization):
@@ -74,21 +75,45 @@ def finite_values(job):
     return Check("finite_values", False, measured, advice)
 
 
+STANDARDIZING = ("Normalization", "Standardization", "Centering", "PCAWhitening")
+INPUT_SCALE_LIMIT = 5.0
+"""Inputs count as unscaled when a feature's mean or standard deviation exceeds this in
+absolute value (standardized features have 0 and 1) and no layer of the model rescales them."""
+
+
+def input_scale(job):
+    """`(scaled, measured)`: are the inputs standardized, or rescaled by a model layer?"""
+    x = np.asarray(job.x_probe, dtype=np.float64).reshape(len(job.x_probe), -1)
+    finite = np.where(np.isfinite(x), x, 0.0)
+    measured = {"input_mean_abs_max": float(np.abs(finite.mean(axis=0)).max()),
+                "input_std_max": float(finite.std(axis=0).max())}
+    rescaled = any(type(layer).__name__ in STANDARDIZING for layer in job.base.layers)
+    large = max(measured.values()) > INPUT_SCALE_LIMIT
+    return rescaled or not large, measured
+
+
 def first_loss(job):
     expected = math.log(job.num_classes)
     model = job.fresh(False)
     value = _mean_loss(job.loss, job.y_probe, model(job.x_probe, training=True))
     relative = (value - expected) / expected
     passed = math.isfinite(value) and abs(relative) <= job.settings["first_loss_tolerance"]
-    measured = {"loss": value, "expected": expected, "relative_difference": relative}
+    scaled, scale = input_scale(job)
+    measured = {"loss": value, "expected": expected, "relative_difference": relative, **scale}
     if passed:
         advice = f"the first loss is what chance predicts for {job.num_classes} classes."
     elif not math.isfinite(value):
         advice = "the first loss is not finite: see finite_values."
+    elif not scaled:
+        advice = (f"the inputs are not standardized (a feature's mean reaches "
+                  f"{scale['input_mean_abs_max']:.3g}, its standard deviation "
+                  f"{scale['input_std_max']:.3g}) and no layer rescales them: standardize "
+                  "them (data.standardization, or the recipes' standardize='feature'); if the "
+                  "first loss stays high, the output layer's initial weights are too large.")
     elif value > expected:
         advice = ("the model starts confidently wrong: the output layer's initial weights (the "
                   "logits' scale) are too large; initialize it smaller (Glorot, or scaled "
-                  "down) and standardize the inputs.")
+                  "down).")
     else:
         advice = ("the first loss is below chance: labels leak into the inputs, or the loss "
                   "does not match the outputs (probabilities vs from_logits).")
@@ -185,11 +210,12 @@ def signals(job):
 
 
 def run_all(job):
-    """Run every check, cheapest first; yields `Check`s."""
-    for check in (finite_values, first_loss, signals, gradients, overfit_subset, regularization):
+    """Run every check, cheapest first; yields `Check`s, each announced as it finishes."""
+    checks = (finite_values, first_loss, signals, gradients, overfit_subset, regularization)
+    for number, check in enumerate(checks, 1):
         result = check(job)
-        if job.verbose:
-            print(f"{result.status}  {result.name}: {result.advice}", flush=True)
+        progress.say(job.verbose, f"babysit [{number}/{len(checks)}] {result.status}  "
+                     f"{result.name}: {result.advice}")
         yield result
 
 

@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 
 from deeper.components import data
 from deeper.components.validation import check_choice, check_number, check_seed, check_type
-from deeper.recipes import outputs
-from deeper.recipes import steps as steps_
+from deeper.recipes.shared import outputs
+from deeper.recipes.shared import steps as steps_
 
 
 @dataclasses.dataclass

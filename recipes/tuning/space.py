@@ -35,49 +35,21 @@ import keras
 import keras_tuner as kt
 
 from deeper.components import callbacks as deeper_callbacks  # noqa: F401  (registers names)
-from deeper.components import data, optimizers, schedules
-from deeper.recipes import models
+from deeper.components import data
+from deeper.recipes.options import declared
+from deeper.recipes.shared import compiling, models
+from deeper.recipes.shared.schedule import decay_schedule  # noqa: F401  (public here too)
 
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "scaled_tanh")
+ACTIVATIONS = declared.MODEL["activation"].space[1]
 INIT_FOR = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
             "tanh": "glorot_uniform", "scaled_tanh": "glorot_uniform",
             "sigmoid": "sigmoid_glorot_uniform"}
-OPTIMIZERS = ("nesterov", "momentum", "adam", "rmsprop", "adagrad")
-SCHEDULES = ("constant", "step", "inverse", "exponential")
-# name -> (kind, default arguments, default value, parent name, parent values)
-_ARCH = {
-    "cnn": {"depth": (2, 6, 4), "width": (16, 64, 32)},
-    "mlp": {"depth": (1, 4, 2), "width": (64, 1024, 512)},
-}
+OPTIMIZERS = declared.OPTIMIZER.space[1]
+SCHEDULES = declared.LR_POLICY["schedule"].space[1]
+_ARCH = declared.ARCHITECTURES
 DEFAULT_SPACE = ("depth", "width", "activation", "regularizer", "l2", "l1", "dropout",
                  "batch_norm", "optimizer", "learning_rate", "momentum", "rho", "schedule",
                  "lr_drop", "decay_rate", "decay_factor", "batch_size")
-
-
-def decay_schedule(name, learning_rate, *, steps_per_epoch, epochs, lr_drop=10.0,
-                   decay_rate=0.1, decay_factor=0.95):
-    """The learning-rate schedule `name`, stated in epochs (deeper's schedules in epochs).
-
-    * `"constant"`: eta0;
-    * `"step"`: eta0 / lr_drop ** floor(epoch / ceil(epochs / 2)) (`schedules.step_decay`);
-    * `"inverse"`: eta0 / (1 + decay_rate * epoch) (`schedules.InverseDecay`);
-    * `"exponential"`: eta0 * decay_factor ** epoch = eta0 * exp(-k * epoch) with
-      k = -log(decay_factor) (`schedules.NaturalExpDecay`);
-
-    with `epoch = step / steps_per_epoch` (fractional: smooth decay within an epoch).
-    """
-    if name == "constant":
-        return learning_rate
-    if name == "step":
-        return schedules.step_decay(learning_rate, drop=lr_drop, every_epochs=-(-epochs // 2),
-                                    steps_per_epoch=steps_per_epoch)
-    if name == "inverse":
-        return schedules.get("inverse_decay", initial_learning_rate=learning_rate,
-                             decay=decay_rate, steps_per_epoch=steps_per_epoch)
-    if name == "exponential":
-        return schedules.get("natural_exp_decay", initial_learning_rate=learning_rate,
-                             decay=-math.log(decay_factor), steps_per_epoch=steps_per_epoch)
-    raise ValueError(f"`schedule` must be one of {SCHEDULES}. Received: schedule={name!r}")
 
 
 DIVERGENCE_FACTOR = 100.0
@@ -132,14 +104,17 @@ class CourseHyperModel(kt.HyperModel):
     def __init__(self, dataset, *, model="cnn", space=None, extend=None, epochs=20,
                  steps_per_execution=8, seed=0):
         super().__init__(name=f"course_{model}")
-        if model not in _ARCH:
-            raise ValueError(f"`model` must be one of {tuple(_ARCH)}. Received: model={model!r}")
+        declared.TUNE["model"].check(model)
         space = dict(space or {})
         unknown = sorted(set(space) - set(DEFAULT_SPACE))
         if unknown:
             raise ValueError(f"`space` has unknown names {unknown}: the default space has "
                              f"{list(DEFAULT_SPACE)} (add new ones with `extend`). "
                              f"Received: space={space!r}")
+        for name, value in space.items():  # fixed values, choices and range ends
+            if name in declared.TRAIN and not callable(value):
+                for one in (value if isinstance(value, (list, tuple)) else [value]):
+                    declared.TRAIN[name].check(one)
         if extend is not None and not callable(extend):
             raise TypeError(f"`extend` must be a callable (hp, config) -> None. "
                             f"Received: extend={extend!r}")
@@ -172,30 +147,36 @@ class CourseHyperModel(kt.HyperModel):
             return hp.Choice(name, override, **cond)
         return hp.Fixed(name, override, **cond)
 
+    def _declared(self, hp, name, *, parent=None, **bounds):
+        """Define `name` from its declared option's space (`declared.TRAIN`)."""
+        option = declared.TRAIN[name]
+        kind, low, high, kwargs = option.space
+        kwargs = {"default": option.default, **kwargs, **{k: v for k, v in bounds.items()
+                                                          if k == "default"}}
+        low, high = bounds.get("low", low), bounds.get("high", high)
+        if kind == "Choice":
+            return self._hp(hp, name, kind, list(low), parent=parent, **kwargs)
+        if kind == "Boolean":
+            return self._hp(hp, name, kind, parent=parent, **kwargs)
+        return self._hp(hp, name, kind, low, high, parent=parent, **kwargs)
+
     def draw(self, hp):
         """Define the space on `hp` and return the resolved configuration dict."""
-        depth, width = _ARCH[self.model]["depth"], _ARCH[self.model]["width"]
         c = {"standardize": "feature"}
-        c["depth"] = self._hp(hp, "depth", "Int", depth[0], depth[1], default=depth[2])
-        c["width"] = self._hp(hp, "width", "Int", width[0], width[1], step=2, sampling="log",
-                              default=width[2])
-        c["activation"] = self._hp(hp, "activation", "Choice", list(ACTIVATIONS),
-                                   default="relu")
+        for name in ("depth", "width"):
+            default, low, high = declared.architecture(self.model, name)
+            c[name] = self._declared(hp, name, low=low, high=high, default=default)
+        c["activation"] = self._declared(hp, "activation")
         c["init"] = INIT_FOR.get(c["activation"], models.default_init(c["activation"]))
         # Conditional hyperparameters are all declared on every draw (the space is whole
         # from the first build); KerasTuner returns None for one whose condition is off.
         self._hp(hp, "regularizer", "Choice", ["l2", "l1", "l1_l2"], default="l2")
-        c["l2"] = self._hp(hp, "l2", "Float", 1e-6, 1e-2, sampling="log", default=1e-4,
-                           parent=("regularizer", ["l2", "l1_l2"])) or 0.0
-        c["l1"] = self._hp(hp, "l1", "Float", 1e-7, 1e-3, sampling="log", default=1e-6,
-                           parent=("regularizer", ["l1", "l1_l2"])) or 0.0
-        c["dropout"] = round(self._hp(hp, "dropout", "Float", 0.0, 0.5, step=0.1, default=0.2),
-                             6)  # KerasTuner's stepped floats carry 0.30000000000000004
-        c["batch_norm"] = self._hp(hp, "batch_norm", "Boolean", default=True)
-        c["optimizer"] = self._hp(hp, "optimizer", "Choice", list(OPTIMIZERS),
-                                  default="nesterov")
-        c["learning_rate"] = self._hp(hp, "learning_rate", "Float", 1e-4, 0.3,
-                                      sampling="log", default=0.05)
+        c["l2"] = self._declared(hp, "l2", parent=("regularizer", ["l2", "l1_l2"])) or 0.0
+        c["l1"] = self._declared(hp, "l1", parent=("regularizer", ["l1", "l1_l2"])) or 0.0
+        # KerasTuner's stepped floats carry 0.30000000000000004
+        c["dropout"] = round(self._declared(hp, "dropout"), 6)
+        for name in ("batch_norm", "optimizer", "learning_rate"):
+            c[name] = self._declared(hp, name)
         conditional = {
             "momentum": ("Float", (0.5, 0.99), {"default": 0.9},
                          ("optimizer", ["momentum", "nesterov"])),
@@ -206,14 +187,13 @@ class CourseHyperModel(kt.HyperModel):
             "decay_factor": ("Float", (0.8, 0.99), {"default": 0.95},
                              ("schedule", ["exponential"])),
         }
-        c["schedule"] = self._hp(hp, "schedule", "Choice", list(SCHEDULES), default="step")
+        c["schedule"] = self._declared(hp, "schedule")
         drawn = {name: self._hp(hp, name, kind, *args, parent=parent, **kwargs)
                  for name, (kind, args, kwargs, parent) in conditional.items()}
         c["optimizer_args"] = {k: drawn[k] for k in ("momentum", "rho") if drawn[k] is not None}
         c["schedule_args"] = {k: drawn[k] for k in ("lr_drop", "decay_rate", "decay_factor")
                               if drawn[k] is not None}
-        c["batch_size"] = self._hp(hp, "batch_size", "Int", 32, 256, step=2, sampling="log",
-                                   default=64)
+        c["batch_size"] = self._declared(hp, "batch_size")
         if self.extend is not None:
             self.extend(hp, c)
         return c
@@ -228,18 +208,14 @@ class CourseHyperModel(kt.HyperModel):
         c = self.draw(hp)
         keras.utils.set_random_seed(self.seed)
         ds = self.dataset
-        net = models.BUILDERS[self.model](
-            ds.x_train, ds.num_classes, width=c["width"], depth=c["depth"],
-            activation=c["activation"], init=c["init"], l2=c["l2"], l1=c["l1"],
-            dropout=c["dropout"], batch_norm=c["batch_norm"], standardize=c["standardize"],
-            seed=self.seed)
+        net = models.build(self.model, ds.x_train, ds.num_classes, seed=self.seed,
+                           **{k: c[k] for k in declared.MODEL if k not in ("model",)})
         steps = -(-len(ds.x_train) // min(c["batch_size"], len(ds.x_train)))
         lr = decay_schedule(c["schedule"], c["learning_rate"], steps_per_epoch=steps,
                             epochs=self.epochs, **c["schedule_args"])
-        net.compile(optimizer=optimizers.get(c["optimizer"], learning_rate=lr,
-                                             **c["optimizer_args"]),
-                    loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"],
-                    steps_per_execution=self.steps_per_execution)
+        compiling.compile_recipe(net, c["optimizer"], lr,
+                                 steps_per_execution=self.steps_per_execution,
+                                 **c["optimizer_args"])
         self.timings = {"build_seconds": time.perf_counter() - start}
         return net
 

@@ -9,11 +9,15 @@ from pathlib import Path
 import numpy as np
 
 from deeper.components import data
-from deeper.components.validation import check_choice, check_number, check_seed
-from deeper.recipes import lr_plots, outputs
-from deeper.recipes.classifier import _check_dataset, train_classifier
+from deeper.components.validation import check_number
+from deeper.recipes import options as options_
+from deeper.recipes.lr import plots as lr_plots
+from deeper.recipes.options import declared
+from deeper.recipes.shared import outputs, progress
+from deeper.recipes.shared.datasets import check_dataset
+from deeper.recipes.train.classifier import train_classifier
 
-METRICS = ("val_loss", "val_accuracy")
+METRICS = declared.LR_SEARCH["metric"].choices
 
 
 @dataclasses.dataclass
@@ -61,9 +65,8 @@ def _score(trial, metric):
     return value if metric == "val_loss" else -value
 
 
-def lr_search(dataset, *, model="mlp", optimizer="nesterov", rates=(1e-1, 1e-2, 1e-3, 1e-4),
-              fine_points=4, subset=0.25, epochs=5, batch_size=64, metric="val_loss", seed=0,
-              output_dir=None, **train_options):
+@options_.declare(declared.LR_SEARCH, "dataset")
+def lr_search(dataset, *, rates=(1e-1, 1e-2, 1e-3, 1e-4), output_dir=None, **options):
     """Coarse-to-fine search of the learning rate on a smaller subset, few epochs each.
 
     The course's practice: first try log-spaced rates (`rates`: 1e-1, 1e-2,
@@ -74,23 +77,16 @@ def lr_search(dataset, *, model="mlp", optimizer="nesterov", rates=(1e-1, 1e-2, 
     best * sqrt(10) for decade-spaced `rates`; at either end of `rates`, the
     missing neighbour is one grid step further), and return the best of all. Each
     trial is `train_classifier` with a constant rate (no step decay, no early
-    stopping), the same seed, and `train_options` (`width`, `l2`, ...).
+    stopping), the same seed, and the other `train_classifier` options.
 
     Args:
         dataset: a `deeper.components.data.Dataset`.
-        model: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
-        optimizer: a `deeper.components.optimizers` name. Defaults to `"nesterov"`.
         rates: the coarse rates, each > 0, at least 2. Defaults to
             `(1e-1, 1e-2, 1e-3, 1e-4)`.
-        fine_points: rates of the fine stage, >= 0 (0: coarse only). Defaults to 4.
-        subset: fraction (<= 1) or number (> 1) of training examples to use.
-            Defaults to 0.25. The validation split is used whole.
-        epochs: epochs per trial, >= 1. Defaults to 5.
-        batch_size: Defaults to 64.
-        metric: `"val_loss"` or `"val_accuracy"`. Defaults to `"val_loss"`.
-        seed: seeds the subset, the weights and the order of examples. Defaults to 0.
         output_dir: where to write `metrics.json` and `lr_search.png`. Defaults to `None`.
-        **train_options: other `train_classifier` arguments.
+        **options: the declared options below (`subset` counts training
+            examples; the validation split is used whole), and other
+            `train_classifier` options (`width`, `l2`, ...).
 
     Returns:
         An `LRSearchResult`.
@@ -102,7 +98,7 @@ def lr_search(dataset, *, model="mlp", optimizer="nesterov", rates=(1e-1, 1e-2, 
     print(result.table()); print(result.summary())
     ```
     """
-    dataset = _check_dataset(dataset)
+    dataset = check_dataset(dataset)
     rates = list(rates) if not isinstance(rates, (str, bytes)) and hasattr(rates, "__iter__") \
         else rates
     if not isinstance(rates, list) or len(rates) < 2:
@@ -110,17 +106,17 @@ def lr_search(dataset, *, model="mlp", optimizer="nesterov", rates=(1e-1, 1e-2, 
                          f"Received: rates={rates!r}")
     rates = sorted((check_number("rates", r, low=0, low_open=True) for r in rates),
                    reverse=True)
-    fine_points = check_number("fine_points", fine_points, low=0, integer=True)
-    epochs = check_number("epochs", epochs, low=1, integer=True)
-    metric = check_choice("metric", metric, METRICS)
-    seed = check_seed("seed", seed)
-    subset = check_number("subset", subset, low=0, low_open=True)
+    train_options = {k: v for k, v in options.items() if k not in declared.LR_SEARCH}
+    o = options_.validate(declared.LR_SEARCH, {k: v for k, v in options.items()
+                                               if k in declared.LR_SEARCH}, recipe="lr_search")
+    model, optimizer, fine_points, subset, epochs, batch_size, metric, seed = (o[k] for k in (
+        "model", "optimizer", "fine_points", "subset", "epochs", "batch_size", "metric", "seed"))
     n = len(dataset.x_train)
     size = min(n, int(round(subset * n)) if subset <= 1 else int(subset))
     if size < 2:
         raise ValueError(f"`subset` must keep at least 2 training examples. "
                          f"Received: subset={subset!r} of {n}")
-    for fixed in ("learning_rate", "lr_drop", "early_stopping", "output_dir", "optimizer"):
+    for fixed in ("learning_rate", "lr_drop", "early_stopping", "schedule"):
         if fixed in train_options:
             raise TypeError(f"`{fixed}` is set by lr_search itself. Received: {fixed}="
                             f"{train_options[fixed]!r}")
@@ -133,14 +129,18 @@ def lr_search(dataset, *, model="mlp", optimizer="nesterov", rates=(1e-1, 1e-2, 
     def trial(rate, stage):
         run = train_classifier(small, model=model, optimizer=optimizer, learning_rate=rate,
                                epochs=epochs, batch_size=batch_size, lr_drop=1.0,
-                               early_stopping=None, seed=seed, **train_options)
+                               early_stopping=None, seed=seed, verbose=0, **train_options)
         losses = [v if math.isfinite(v) else math.inf for v in run.history["val_loss"]]
         best = int(np.argmin(losses)) if metric == "val_loss" else int(
             np.nanargmax(run.history["val_accuracy"]))
-        return {"learning_rate": float(rate), "stage": stage,
-                "val_loss": float(run.history["val_loss"][best]),
-                "val_accuracy": float(run.history["val_accuracy"][best]),
-                "diverged": not all(math.isfinite(v) for v in run.history["loss"])}
+        row = {"learning_rate": float(rate), "stage": stage,
+               "val_loss": float(run.history["val_loss"][best]),
+               "val_accuracy": float(run.history["val_accuracy"][best]),
+               "diverged": not all(math.isfinite(v) for v in run.history["loss"])}
+        progress.say(o["verbose"], f"lr_search {stage} trial: learning rate {rate:.3g}, "
+                     f"val_loss {row['val_loss']:.4f}, val_accuracy {row['val_accuracy']:.3f}"
+                     + (" (diverged)" if row["diverged"] else ""))
+        return row
 
     trials = [trial(r, "coarse") for r in rates]
     coarse_best = min(trials, key=lambda t: _score(t, metric))["learning_rate"]

@@ -12,9 +12,9 @@ import tensorflow as tf
 
 from deeper.components import data
 from deeper.components.validation import check_number, check_seed
-from deeper.recipes import models, outputs, steps
-from deeper.recipes.batch_sizes_plot import plot_batch_sizes
-from deeper.recipes.classifier import _check_dataset
+from deeper.recipes.experiments.batch_sizes_plot import plot_batch_sizes
+from deeper.recipes.shared import models, outputs, steps
+from deeper.recipes.shared.datasets import check_dataset
 
 
 @dataclasses.dataclass
@@ -150,7 +150,7 @@ def replication_cost(dataset, *, copies=10, batch_size=32, width=128, depth=2, r
         replicated data]`), their ratios `gd_ratio` and `sgd_ratio`, and
         `gradient_max_abs_difference` between the two full-batch gradients.
     """
-    dataset = _check_dataset(dataset)
+    dataset = check_dataset(dataset)
     copies = check_number("copies", copies, low=1, integer=True)
     batch_size = check_number("batch_size", batch_size, low=1, integer=True)
     repeats = check_number("repeats", repeats, low=1, integer=True)
@@ -232,7 +232,7 @@ def compare_batch_sizes(dataset, sizes=(1, 32, 128, "full"), *, epochs=10, learn
     Reference:
         LeCun, Bottou, Orr & Mueller, "Efficient BackProp", 1998, section 4.1.
     """
-    dataset = _check_dataset(dataset)
+    dataset = check_dataset(dataset)
     sizes = _check_sizes(sizes, len(dataset.x_train))
     rates = _learning_rates(learning_rate, sizes)
     config = {

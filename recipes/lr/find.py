@@ -7,13 +7,12 @@ from pathlib import Path
 
 import keras
 
-from deeper.components import callbacks, data, optimizers
-from deeper.components.validation import check_choice, check_number, check_seed
-from deeper.recipes import models, outputs
-from deeper.recipes.classifier import _check_dataset, _resolve
-
-MODEL_OPTIONS = ("width", "depth", "activation", "init", "l2", "dropout", "batch_norm",
-                 "standardize")
+from deeper.components import callbacks, data
+from deeper.components.callbacks.model_tools import rebuild
+from deeper.recipes import options as options_
+from deeper.recipes.options import declared
+from deeper.recipes.shared import compiling, models, outputs, progress
+from deeper.recipes.shared.datasets import check_dataset
 
 
 @dataclasses.dataclass
@@ -56,40 +55,32 @@ class LRFindResult:
 
 
 def build_model(dataset, model, options, seed):
-    """The recipe's model (`models.BUILDERS[model]`) with `options`, not compiled."""
-    check_choice("model", model, tuple(models.BUILDERS))
-    unknown = set(options) - set(MODEL_OPTIONS)
-    if unknown:
-        raise TypeError(f"`{sorted(unknown)[0]}` is not a model option; the options are "
-                        f"{', '.join(MODEL_OPTIONS)}. Received: {sorted(unknown)}")
-    kwargs = {k: v for k, v in options.items() if v is not None}
-    return models.BUILDERS[model](dataset.x_train, dataset.num_classes, seed=seed, **kwargs)
+    """The recipe's model `model` with the declared model `options`, or a copy of a
+    `keras.Model` holding its weights; with the loss to train it on (a compiled
+    model's own loss, else the recipes' sparse categorical cross-entropy)."""
+    if isinstance(model, keras.Model):
+        loss = getattr(model, "loss", None) or keras.losses.SparseCategoricalCrossentropy()
+        return rebuild(model)[0], loss
+    if not isinstance(model, str):
+        raise TypeError(f"`model` must be 'mlp', 'cnn' or a keras.Model. Received: model={model!r}")
+    net = models.build(model, dataset.x_train, dataset.num_classes, seed=seed, **options)
+    return net, keras.losses.SparseCategoricalCrossentropy()
 
 
-def lr_find(dataset, *, model="mlp", optimizer="nesterov", min_lr=1e-6, max_lr=10.0,
-            num_steps=200, batch_size=64, suggestion="min_div_10", seed=0, output_dir=None,
-            verbose=0, **model_options):
+@options_.declare(declared.LR_FIND, "dataset")
+def lr_find(dataset, *, output_dir=None, **options):
     """Run the learning-rate range test (`LRFinder`) on the recipe's model.
 
     Builds the model as `train_classifier` does (standardized input, He or
-    Glorot initialization, batch norm, dropout, L2: `model_options`), compiles
+    Glorot initialization, batch norm, dropout, L2), compiles
     it with `optimizer` and trains it for `num_steps` steps while the rate
     grows exponentially from `min_lr` to `max_lr`, stopping at divergence.
 
     Args:
         dataset: a `deeper.components.data.Dataset`.
-        model: `"mlp"` or `"cnn"`. Defaults to `"mlp"`.
-        optimizer: a `deeper.components.optimizers` name. Defaults to `"nesterov"`.
-        min_lr, max_lr: the ramp's ends. Defaults to 1e-6 and 10.
-        num_steps: steps of the ramp, >= 2. Defaults to 200.
-        batch_size: Defaults to 64.
-        suggestion: `"min_div_10"` or `"steepest"` (see `LRFinder`). Defaults
-            to `"min_div_10"`.
-        seed: Defaults to 0.
         output_dir: where to write `metrics.json` and `lr_find.png`. Defaults to `None`.
-        verbose: Keras `fit` verbosity. Defaults to 0.
-        **model_options: `width`, `depth`, `activation`, `init`, `l2`,
-            `dropout`, `batch_norm`, `standardize`, as in `train_classifier`.
+        **options: the declared options below; `model` may also be a
+            `keras.Model` (a copy is tested, on its compiled loss if it has one).
 
     Returns:
         An `LRFindResult`.
@@ -101,21 +92,22 @@ def lr_find(dataset, *, model="mlp", optimizer="nesterov", min_lr=1e-6, max_lr=1
     print(result.summary())
     ```
     """
-    dataset = _check_dataset(dataset)
-    _resolve("optimizer", optimizer, optimizers.get)
-    batch_size = check_number("batch_size", batch_size, low=1, integer=True)
-    seed = check_seed("seed", seed)
-    finder = callbacks.LRFinder(min_lr=min_lr, max_lr=max_lr, num_steps=num_steps,
-                                suggestion=suggestion)
+    dataset = check_dataset(dataset, validation=False)
+    o = options_.validate(declared.LR_FIND, options, recipe="lr_find")
+    model_options = {k: o[k] for k in declared.MODEL if k != "model"}
+    model, optimizer, batch_size, seed = o["model"], o["optimizer"], o["batch_size"], o["seed"]
+    finder = callbacks.LRFinder(min_lr=o["min_lr"], max_lr=o["max_lr"],
+                                num_steps=o["num_steps"], suggestion=o["suggestion"])
     keras.utils.set_random_seed(seed)
-    net = build_model(dataset, model, model_options, seed)
-    net.compile(optimizer=optimizers.get(optimizer, learning_rate=finder.min_lr),
-                loss=keras.losses.SparseCategoricalCrossentropy(), steps_per_execution=1)
+    net, loss = build_model(dataset, model, model_options, seed)
+    net.compile(optimizer=compiling.make_optimizer(optimizer, finder.min_lr), loss=loss,
+                steps_per_execution=1)
     train = data.pipeline(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
     steps_per_epoch = -(-len(dataset.x_train) // batch_size)
     net.fit(train, epochs=-(-finder.num_steps // steps_per_epoch), callbacks=[finder],
-            shuffle=False, verbose=verbose)
-    config = {"dataset": dataset.name, "model": model, "optimizer": optimizer,
+            shuffle=False, verbose=progress.fit_verbosity(o["verbose"]))
+    name = model if isinstance(model, str) else model.name
+    config = {"dataset": dataset.name, "model": name, "optimizer": optimizer,
               "min_lr": finder.min_lr, "max_lr": finder.max_lr, "num_steps": finder.num_steps,
               "batch_size": batch_size, "seed": seed, **model_options}
     result = LRFindResult(

@@ -15,6 +15,7 @@ from deeper.components import optimizers as opt
 from deeper.components.optimizers.surfaces import noise_sequence, noisy
 from deeper.components.optimizers.surfaces import surface as get_surface
 from deeper.components.validation import check_number
+from deeper.recipes.shared import progress
 
 FIRST_ORDER = ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "lbfgs")
 SECOND_ORDER = ("newton", "hessian_free")
@@ -133,7 +134,7 @@ class Comparison:
 
 
 def compare_optimizers(surface="rosenbrock", optimizers=ALL, steps=200, learning_rates=None,
-                       seed=0):
+                       seed=0, verbose="auto"):
     """Run each optimizer from the surface's start for `steps` steps; return a `Comparison`.
 
     First-order methods (Keras's SGD with momentum / Nesterov, Adagrad, RMSprop,
@@ -149,6 +150,8 @@ def compare_optimizers(surface="rosenbrock", optimizers=ALL, steps=200, learning
         steps: the number of steps, >= 1. Defaults to 200.
         learning_rates: name -> rate, overriding the surface's defaults. Defaults to None.
         seed: the noise seed. Defaults to 0.
+        verbose: 0 is silent; otherwise one line per optimizer as it finishes.
+            Defaults to `"auto"`.
 
     Example:
 
@@ -192,4 +195,6 @@ def compare_optimizers(surface="rosenbrock", optimizers=ALL, steps=200, learning
         path = np.array(path)
         trajectories[name] = path
         losses[name] = np.array([float(s.fn(tf.constant(p))) for p in path]) - s.minimum_value
+        progress.say(verbose, f"compare-optimizers {getattr(s, 'name', surface)}: {name} "
+                     f"f - f* = {losses[name][-1]:.3g} after {steps} steps")
     return Comparison(s, trajectories, losses, used)

@@ -13,7 +13,9 @@ import argparse
 import json
 import os
 
-from deeper.recipes.cli import add_data_options
+from deeper.recipes.cli import data
+from deeper.recipes.cli.flags import subcommand
+from deeper.recipes.options import declared, table
 
 
 def _value(text):
@@ -43,41 +45,28 @@ def parse_setting(text):
     return name, _value(value)
 
 
+FLAGS = table(declared.DATA, declared.TUNE, declared.output("runs/tune"))
+
+
 def add_parser(sub):
-    p = sub.add_parser(
-        "tune",
-        help="search the course's hyperparameters with KerasTuner",
+    """Add `deeper tune` to the `deeper` subparsers `sub`."""
+    p = subcommand(
+        sub, "tune", help="search the course's hyperparameters with KerasTuner",
         description="Search depth, width, activation (with matched initialization), L2/L1, "
         "dropout, batch norm, optimizer, learning rate (log scale), momentum, schedule and "
         "batch size with KerasTuner; diverging trials are recorded as failed; a killed search "
         "resumes from --out. Prints one line per trial, then retrains the best configuration, "
         "evaluates it on the test split and writes best_model.keras, trials.csv, objective.png, "
         "hyperparameters.png, metrics.json and result.txt into --out/search.",
-    )
-    add_data_options(p)
-    p.add_argument("--model", default="cnn", choices=("mlp", "cnn"),
-                   help="architecture family searched (default: %(default)s)")
-    p.add_argument("--tuner", default="hyperband", choices=("hyperband", "random", "bayesian"),
-                   help="search algorithm (default: %(default)s)")
-    p.add_argument("--budget", type=int, default=20,
-                   help="largest number of trials (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=20,
-                   help="epochs of a trial (Hyperband: of its longest rounds) and of the final "
-                   "retraining (default: %(default)s)")
-    p.add_argument("--max-seconds", type=float, default=None,
-                   help="start no new trial after this many seconds")
+        tables=[FLAGS], run=run)
     p.add_argument("--set", dest="settings", action="append", type=parse_setting, default=[],
                    metavar="NAME=VALUE",
                    help="fix (depth=4), narrow (learning_rate=1e-4:1e-2) or restrict "
                    "(optimizer=adam,nesterov) a hyperparameter; repeatable")
-    p.add_argument("--max-consecutive-failures", type=int, default=10,
-                   help="failed trials in a row that abort the search (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true",
                    help="start over instead of resuming the search in --out")
     p.add_argument("--no-retrain", action="store_true",
                    help="report the search without retraining the best configuration")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--out", default="runs/tune", help="search directory (default: %(default)s)")
     role = p.add_mutually_exclusive_group()
     role.add_argument("--chief", action="store_true",
                       help="serve the oracle for --worker processes, then retrain and report")
@@ -89,29 +78,32 @@ def add_parser(sub):
     p.add_argument("--port", type=int, default=8000,
                    help="the chief's port (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no line per trial")
-    p.set_defaults(func=run)
+    return p
 
 
-def run(args):
+def _check_settings(settings):
+    """The --set values of declared options, checked before TensorFlow loads."""
+    for name, value in settings:
+        if name in declared.TRAIN:
+            for one in (value if isinstance(value, (list, tuple)) else [value]):
+                declared.TRAIN[name].check(one)
+
+
+def run(args, values):
+    _check_settings(args.settings)
     if args.chief or args.worker:
         # KerasTuner's own distributed mode reads these three variables.
         os.environ["KERASTUNER_ORACLE_IP"] = args.ip
         os.environ["KERASTUNER_ORACLE_PORT"] = str(args.port)
         os.environ["KERASTUNER_TUNER_ID"] = (
             "chief" if args.chief else f"tuner{args.worker_id or os.getpid()}")
-    from deeper.components import data
     from deeper.recipes import tuning
 
-    dataset = data.load(args.data, seed=args.seed, val_fraction=args.val_fraction,
-                        data_dir=args.data_dir)
-    if not args.worker:
-        print(dataset.summary(), flush=True)
+    dataset = data.load(values, announce=not args.worker)
     result = tuning.tune(
-        dataset, model=args.model, space=dict(args.settings) or None, tuner=args.tuner,
-        budget=args.budget, epochs=args.epochs, max_seconds=args.max_seconds,
-        directory=args.out, overwrite=args.overwrite and not args.worker, seed=args.seed,
-        max_consecutive_failures=args.max_consecutive_failures, retrain=not args.no_retrain,
-        verbose=0 if args.quiet else 1)
+        dataset, space=dict(args.settings) or None, directory=values["out"],
+        overwrite=args.overwrite and not args.worker, retrain=not args.no_retrain,
+        verbose=0 if args.quiet else 1, **data.recipe_values(values, declared.TUNE))
     if result is None:  # a worker: the chief reports
         print(f"worker {os.environ['KERASTUNER_TUNER_ID']}: no trial left", flush=True)
         return 0

@@ -1,0 +1,104 @@
+"""The steps of `train_classifier`: resolve the options, build and compile the
+model (under a distribution strategy), choose the learning rate."""
+
+from __future__ import annotations
+
+import keras
+
+from deeper.components import data
+from deeper.recipes.options import declared
+from deeper.recipes.shared import compiling, models, progress
+from deeper.recipes.shared.schedule import decay_schedule
+
+SCHEDULE_ARGS = ("lr_drop", "lr_drop_every", "decay_rate", "decay_factor", "warmup_epochs")
+
+
+def check_objects(o, callbacks):
+    """The checks of what the declaration passes through: instances and callables."""
+    if not isinstance(o["optimizer"], (str, keras.optimizers.Optimizer)):
+        raise TypeError(
+            "`optimizer` must be an optimizer name or a keras.optimizers.Optimizer "
+            "(an instance is used as given: `learning_rate` and the schedule do not apply). "
+            f"Received: optimizer={o['optimizer']!r}")
+    if not isinstance(o["model"], str) and not callable(o["model"]):
+        raise TypeError(f"`model` must be 'mlp', 'cnn' or a callable. "
+                        f"Received: model={o['model']!r}")
+    if callbacks is not None and not all(
+            isinstance(c, keras.callbacks.Callback) for c in callbacks):
+        raise TypeError(f"`callbacks` must be a list of keras.callbacks.Callback. "
+                        f"Received: callbacks={callbacks!r}")
+
+
+def strategy(distribution):
+    """`None`, a `tf.distribute.Strategy` as given, or a new `MirroredStrategy`."""
+    if distribution is None:
+        return None
+    import tensorflow as tf
+
+    if isinstance(distribution, tf.distribute.Strategy):
+        return distribution
+    if distribution != "mirrored":
+        raise TypeError("`distribution` must be None, 'mirrored' or a tf.distribute.Strategy. "
+                        f"Received: distribution={distribution!r}")
+    return tf.distribute.MirroredStrategy()
+
+
+def pipelines(dataset, batch_size, seed):
+    """(training, validation, test) pipelines; evaluation batches of at least 256."""
+    def evaluation(x, y):
+        return data.pipeline(x, y, batch_size=min(max(batch_size, 256), len(x)), shuffle=False)
+
+    train = data.pipeline(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
+    return (train, evaluation(dataset.x_val, dataset.y_val),
+            evaluation(dataset.x_test, dataset.y_test))
+
+
+def wrap_custom(build, dataset, standardize):
+    """Put the standardization layer in front of a user's model."""
+    inputs, h = models.inputs_and_preprocessing(dataset.x_train, standardize)
+    user = build(dataset.x_train.shape[1:], dataset.num_classes)
+    if not isinstance(user, keras.Model):
+        raise TypeError(
+            "`model` must return a keras.Model when called with (input_shape, num_classes). "
+            f"Received: model returned {type(user).__name__}")
+    return keras.Model(inputs, user(h), name=user.name)
+
+
+def model_options(o):
+    """The declared model options of the resolved options `o` (without `model`)."""
+    return {k: o[k] for k in declared.MODEL if k != "model"}
+
+
+def build_and_compile(dataset, o, steps_per_epoch):
+    """The model of the options `o`, compiled with its optimizer and schedule."""
+    dtype = keras.DTypePolicy(o["mixed_precision"]) if o["mixed_precision"] else None
+    if isinstance(o["model"], str):
+        net = models.build(o["model"], dataset.x_train, dataset.num_classes, dtype=dtype,
+                           seed=o["seed"], **model_options(o))
+    else:
+        net = wrap_custom(o["model"], dataset, o["standardize"])
+    lr = decay_schedule(o["schedule"], o["learning_rate"], steps_per_epoch=steps_per_epoch,
+                        epochs=o["epochs"], **{k: o[k] for k in SCHEDULE_ARGS})
+    return compiling.compile_recipe(net, o["optimizer"], lr,
+                                    mixed_precision=o["mixed_precision"],
+                                    steps_per_execution=o["steps_per_execution"])
+
+
+def choose_learning_rate(dataset, o):
+    """The initial rate: as given, the optimizer's default, or the finder's suggestion."""
+    if o["learning_rate"] is None:
+        return declared.learning_rate_for(o["optimizer"])
+    if o["learning_rate"] != "find":
+        return o["learning_rate"]
+    if not isinstance(o["model"], str) or not isinstance(o["optimizer"], str):
+        raise ValueError("`learning_rate` 'find' needs a recipe model and an optimizer name. "
+                         f"Received: model={o['model']!r}, optimizer={o['optimizer']!r}")
+    from deeper.recipes.lr.find import lr_find
+
+    found = lr_find(dataset, model=o["model"], optimizer=o["optimizer"],
+                    batch_size=o["batch_size"], seed=o["seed"], verbose=0, **model_options(o))
+    if found.suggested_learning_rate is None:
+        raise ValueError("`learning_rate` 'find' got no suggestion: the range test's loss "
+                         "never decreased; give a learning rate. Received: learning_rate='find'")
+    progress.say(o["verbose"], f"learning-rate finder: training at {found.summary()}")
+    return found.suggested_learning_rate
