@@ -5,7 +5,8 @@
 
 Every subcommand is a module of this package listed in `COMMANDS`, with an
 `add_parser(subparsers)` that adds its flags (from the declared options,
-`deeper.recipes.options.declared`) and sets `func(args, values)`. `main`
+`deeper.recipes.options.declared`) and sets `func(args, values)` (and
+optionally `check(args)` for flags that are not declared options). `main`
 parses the command line and validates every declared value before the
 subcommand runs, that is before TensorFlow or Keras is imported: a wrong value
 is one sentence and exit status 2 in a fraction of a second.
@@ -79,6 +80,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         values = checked(args)  # before anything imports TensorFlow
+        if getattr(args, "check", None) is not None:
+            args.check(args)  # a subcommand's checks of what is not a declared option
         import_tensorflow_quietly()
         return args.func(args, values)
     except Exception as err:

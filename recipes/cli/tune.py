@@ -78,19 +78,19 @@ def add_parser(sub):
     p.add_argument("--port", type=int, default=8000,
                    help="the chief's port (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no line per trial")
+    p.set_defaults(check=check)
     return p
 
 
-def _check_settings(settings):
+def check(args):
     """The --set values of declared options, checked before TensorFlow loads."""
-    for name, value in settings:
+    for name, value in args.settings:
         if name in declared.TRAIN:
             for one in (value if isinstance(value, (list, tuple)) else [value]):
                 declared.TRAIN[name].check(one)
 
 
 def run(args, values):
-    _check_settings(args.settings)
     if args.chief or args.worker:
         # KerasTuner's own distributed mode reads these three variables.
         os.environ["KERASTUNER_ORACLE_IP"] = args.ip

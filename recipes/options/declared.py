@@ -18,9 +18,9 @@ ARCHITECTURES = {
     "mlp": {"width": (512, 64, 1024), "depth": (2, 1, 4)},
     "cnn": {"width": (32, 16, 64), "depth": (4, 2, 6)},
 }
-# deeper's activation layers and Keras's element-wise activations.
+# deeper's activation layers that need no argument and Keras's element-wise activations.
 ACTIVATIONS = (
-    "relu", "leaky_relu", "prelu", "noisy_relu", "rbf", "scaled_tanh", "tanh_linear",
+    "relu", "leaky_relu", "prelu", "noisy_relu", "scaled_tanh", "tanh_linear",
     "softplus", "celu", "elu", "exponential", "gelu", "hard_shrink", "hard_sigmoid",
     "hard_silu", "hard_swish", "hard_tanh", "linear", "log_sigmoid", "mish", "relu6", "selu",
     "sigmoid", "silu", "soft_shrink", "softsign", "sparse_plus", "sparse_sigmoid",
@@ -34,7 +34,7 @@ INITIALIZERS = (
 # Optimizers `fit` can drive: deeper's names and Keras's own.
 OPTIMIZERS = (
     "nesterov", "momentum", "sgd", "adam", "rmsprop", "adagrad", "lbfgs", "adamw", "adamax",
-    "nadam", "adadelta", "adafactor", "ftrl", "lamb", "lion",
+    "nadam", "adadelta", "adafactor", "ftrl", "lion",
 )
 FULL_BATCH = tuple(
     (name, f"`optimizer` {name!r} is a full-batch second-order method without a learning "

@@ -1,23 +1,18 @@
 """The `deeper` command line, run as a user runs it."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+from deeper.recipes.options import declared
+
+CONTROL = ("\r", "\b", "\x1b")
 
 
-def deeper(*args):
-    return subprocess.run([sys.executable, "-m", "deeper.recipes", *args], capture_output=True,
-                          text=True, env=ENV, timeout=600)
-
-
-def test_train_writes_artifacts_and_ends_with_the_result(tmp_path):
-    result = deeper("train", "--data", "digits", "--model", "mlp", "--width", "32",
-                    "--epochs", "3", "--out", str(tmp_path), "--quiet")
+def test_train_writes_artifacts_and_ends_with_the_result(tmp_path, run_deeper, cli_env):
+    user_env = {k: v for k, v in cli_env.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = run_deeper("train", "--data", "digits", "--model", "mlp", "--width", "32",
+                        "--epochs", "3", "--out", tmp_path, "--quiet", env=user_env)
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("test accuracy ")
@@ -26,30 +21,54 @@ def test_train_writes_artifacts_and_ends_with_the_result(tmp_path):
     assert metrics["test_accuracy"] > 0.7  # chance 0.1
     for name in ("history.csv", "learning_curves.png", "model.keras"):
         assert (tmp_path / name).exists()
+    assert result.stderr == ""  # no TensorFlow start-up noise
 
 
-def test_help_explains_each_option():
-    result = deeper("train", "--help")
+def test_learning_rate_find_says_the_rate_and_trains_at_it_with_a_plain_log(tmp_path,
+                                                                              run_deeper):
+    result = run_deeper("train", "--data", "digits", "--model", "mlp", "--width", "32",
+                        "--epochs", "2", "--learning-rate", "find", "--schedule", "cosine",
+                        "--warmup-epochs", "1", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    chose = [line for line in result.stdout.splitlines() if line.startswith(
+        "learning-rate finder: training at suggested learning rate ")]
+    assert len(chose) == 1
+    config = json.loads((tmp_path / "metrics.json").read_text())["config"]
+    assert f"{config['learning_rate']:.3g}" in chose[0]
+    assert config["schedule"] == "cosine"
+    # stdout is a pipe: one plain line per epoch, no carriage return, backspace or ANSI code
+    assert sum(line.startswith("Epoch ") for line in result.stdout.splitlines()) == 2
+    assert not any(c in result.stdout for c in CONTROL)
+
+
+def test_help_explains_each_option(run_deeper):
+    result = run_deeper("train", "--help")
     assert result.returncode == 0
-    for option in ("--data", "--model", "--epochs", "--out", "--optimizer", "--mixed-precision",
-                   "--distribution", "--early-stopping", "--learning-rate"):
-        assert option in result.stdout
+    for option in declared.TRAIN.values():
+        if option.name not in ("steps_per_execution", "verbose"):
+            assert option.cli_flag in result.stdout
+    assert "--schedule {constant,step,inverse,exponential,cosine}" in result.stdout
+
+
+def test_version(run_deeper):
+    from deeper import recipes
+
+    result = run_deeper("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"deeper {recipes.__version__}"
 
 
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (["--epochs", "0"], "`epochs` must be an integer in [1, inf). Received: epochs=0"),
-        (["--learning-rate", "-1"], "`learning_rate` must be in (0, inf)"),
-        (["--optimizer", "adamm"], "`optimizer` is not a known name"),
-        (["--val-fraction", "1.5"], "`val_fraction` must be in (0, 1)"),
-        (["--model", "rnn"], "invalid choice: 'rnn'"),
-        (["--epochs", "ten"], "invalid int value: 'ten'"),
+        (["--optimizer", "adamm"], "`optimizer` must be one of 'nesterov'"),
+        (["--model", "rnn"], "`model` must be one of 'mlp', 'cnn'. Received: model='rnn'"),
+        (["--epochs", "ten"], "`epochs` must be an integer. Received: epochs='ten'"),
         (["--data", "mnist", "--data-dir", "/nonexistent/tfds"], "run `tfds build mnist`"),
     ],
 )
-def test_bad_arguments_end_in_one_clear_line(tmp_path, args, expected):
-    result = deeper("train", "--data", "digits", "--out", str(tmp_path), "--quiet", *args)
+def test_bad_arguments_end_in_one_clear_line(tmp_path, args, expected, run_deeper):
+    result = run_deeper("train", "--data", "digits", "--out", tmp_path, "--quiet", *args)
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr

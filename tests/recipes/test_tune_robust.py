@@ -1,18 +1,16 @@
 """Robust searches: diverging trials, crash states between KerasTuner's writes, cut-short files."""
 
-import importlib.util
 import json
-import pathlib
 
 import pytest
 
 from deeper.recipes import tuning
-from deeper.recipes.tuning_oracles import SearchStateError
+from deeper.recipes.tuning.oracles import SearchStateError
 
-_spec = importlib.util.spec_from_file_location(
-    "tune_helpers", pathlib.Path(__file__).with_name("tune_helpers.py"))
-helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(helpers)
+
+@pytest.fixture(scope="module")
+def helpers(tune_helpers):
+    return tune_helpers
 
 
 def _oracle(project):
@@ -50,7 +48,7 @@ def test_abort_probability_matches_the_issue_and_justifies_the_limit():
     assert aborted.mean() == pytest.approx(tuning.abort_probability(0.3, 50, 3), abs=0.01)
 
 
-def test_diverging_trials_are_failed_and_the_search_goes_on(tmp_path, capsys):
+def test_diverging_trials_are_failed_and_the_search_goes_on(tmp_path, capsys, helpers):
     # Half of the learning rates blow up; KerasTuner's default limit (3) may abort
     # this 6-trial search, ours runs every trial.
     space = {**helpers.TINY_SPACE, "optimizer": "momentum", "schedule": "constant",
@@ -63,21 +61,21 @@ def test_diverging_trials_are_failed_and_the_search_goes_on(tmp_path, capsys):
         lr = row["values"]["learning_rate"]
         assert row["status"] == ("FAILED" if lr > 1 else "COMPLETED"), row
         if row["status"] == "FAILED":
-            assert row["message"].startswith("deeper.recipes.tuning_space.DivergedError: diverged")
+            assert row["message"].startswith("deeper.recipes.tuning.space.DivergedError: diverged")
             assert row["score"] is None
     assert result.best_hyperparameters["learning_rate"] == 1e-2
     lines = _lines(capsys)
     assert len(lines) == 6 and any("FAILED" in line and "diverged" in line for line in lines)
 
 
-def test_failure_limit_stops_with_one_sentence(tmp_path):
+def test_failure_limit_stops_with_one_sentence(tmp_path, helpers):
     space = {**helpers.TINY_SPACE, "optimizer": "momentum", "learning_rate": 1e15}
     with pytest.raises(RuntimeError, match=r"^The search stopped after 2 failed trials in a row"):
         helpers.tiny_search(tmp_path, 3, space=space, epochs=1, max_consecutive_failures=2)
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
+def finished(tmp_path_factory, helpers):
     """A finished 2-trial search, copied by each test before it edits the files."""
     directory = tmp_path_factory.mktemp("search")
     helpers.tiny_search(directory, 2, verbose=0)
@@ -91,7 +89,7 @@ def _copy(finished, tmp_path):
     return tmp_path / "d", tmp_path / "d" / "search"
 
 
-def test_trial_file_the_oracle_never_recorded_is_drawn_again(finished, tmp_path, capsys):
+def test_trial_file_the_oracle_never_recorded_is_drawn_again(finished, tmp_path, capsys, helpers):
     # Killed inside create_trial, between trial.json and oracle.json.
     directory, project = _copy(finished, tmp_path)
     state = _trial(project, 1)
@@ -105,7 +103,7 @@ def test_trial_file_the_oracle_never_recorded_is_drawn_again(finished, tmp_path,
 
 
 def test_ended_trial_the_oracle_still_lists_as_running_is_not_run_again(finished, tmp_path,
-                                                                         capsys):
+                                                                         capsys, helpers):
     # Killed inside end_trial, between trial.json (COMPLETED) and oracle.json.
     directory, project = _copy(finished, tmp_path)
     before = _trial(project, 1)
@@ -122,7 +120,7 @@ def test_ended_trial_the_oracle_still_lists_as_running_is_not_run_again(finished
     assert state["end_order"] == ["0", "1"] and state["run_times"] == {"0": 1, "1": 1}
 
 
-def test_trial_killed_while_training_runs_again_once(finished, tmp_path, capsys):
+def test_trial_killed_while_training_runs_again_once(finished, tmp_path, capsys, helpers):
     directory, project = _copy(finished, tmp_path)
     values = _trial(project, 1)["hyperparameters"]["values"]
     state = _oracle(project)
@@ -142,7 +140,7 @@ def test_trial_killed_while_training_runs_again_once(finished, tmp_path, capsys)
 
 
 @pytest.mark.parametrize("name", ["oracle.json", "trial_1/trial.json", "tuner0.json"])
-def test_cut_short_file_is_reported_in_one_sentence(finished, tmp_path, name):
+def test_cut_short_file_is_reported_in_one_sentence(finished, tmp_path, name, helpers):
     directory, project = _copy(finished, tmp_path)
     path = project / name
     text = path.read_text()
