@@ -11,14 +11,9 @@ import pytest
 import tensorflow as tf
 
 from deeper import recipes
-from deeper.components import data
+from deeper.recipes.babysitting.report import CHECKS
 
 FAST = {"overfit_steps": 80, "probe_size": 128}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.load("digits", seed=0)
 
 
 @keras.saving.register_keras_serializable(package="tests_babysit")
@@ -43,12 +38,13 @@ class NaiveLog(keras.layers.Layer):
 
 
 def mlp(ds, *, hidden=(64, 64), activation="relu", init="he_normal", bias=0.0, l2=1e-4,
-        dropout=0.1, extra=None, seed=0):
+        dropout=0.1, extra=None, seed=0, standardize=True, output_activation="softmax"):
     """A small functional MLP on standardized digits, softmax output."""
     keras.utils.set_random_seed(seed)
     inputs = keras.Input(ds.input_shape)
     mean, var = ds.x_train.mean(axis=0), ds.x_train.var(axis=0)
-    h = keras.layers.Normalization(mean=mean, variance=np.where(var > 0, var, 1.0))(inputs)
+    h = keras.layers.Normalization(mean=mean, variance=np.where(var > 0, var, 1.0))(
+        inputs) if standardize else inputs
     for i, units in enumerate(hidden):
         h = keras.layers.Dense(units, kernel_initializer=init,
                                bias_initializer=keras.initializers.Constant(bias),
@@ -58,7 +54,7 @@ def mlp(ds, *, hidden=(64, 64), activation="relu", init="he_normal", bias=0.0, l
             activation)(h)
         if dropout:
             h = keras.layers.Dropout(dropout, seed=seed)(h)
-    outputs = keras.layers.Dense(ds.num_classes, activation="softmax",
+    outputs = keras.layers.Dense(ds.num_classes, activation=output_activation,
                                  kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
                                  name="output")(h)
     return keras.Model(inputs, outputs, name="mlp")
@@ -70,7 +66,7 @@ def statuses(report):
 
 def test_healthy_model_passes_every_check(digits, tmp_path):
     report = recipes.babysit(mlp(digits), digits, output_dir=tmp_path, **FAST)
-    assert statuses(report) == dict.fromkeys(recipes.babysit_report.CHECKS, "PASS"), str(report)
+    assert statuses(report) == dict.fromkeys(CHECKS, "PASS"), str(report)
     assert report.passed and report.failed == []
     first = report["first_loss"].measured
     assert first["expected"] == pytest.approx(math.log(10))  # C = 10 digit classes
@@ -80,7 +76,7 @@ def test_healthy_model_passes_every_check(digits, tmp_path):
     assert report["gradient_check"].measured["dtype"] == "float64"
     # The table, the JSON and the files say the same.
     table = report.table()
-    assert all(f"PASS    {name}" in table for name in recipes.babysit_report.CHECKS)
+    assert all(f"PASS    {name}" in table for name in CHECKS)
     saved = json.loads((tmp_path / "babysit.json").read_text())
     assert saved == json.loads(report.to_json())
     assert saved["passed"] is True and len(saved["checks"]) == 6
@@ -104,6 +100,32 @@ def test_output_layer_100x_too_large_fails_first_loss(digits):
     assert check.status == "FAIL"
     assert check.measured["loss"] > 10 * math.log(10)
     assert "too large" in check.advice
+
+
+def test_unstandardized_inputs_are_named_as_the_cause_of_a_high_first_loss(digits):
+    # Raw digit pixels (0..16, a feature's mean up to 12) into He-initialized ReLU layers.
+    check = recipes.babysit(mlp(digits, standardize=False), digits, **FAST)["first_loss"]
+    assert check.status == "FAIL"
+    assert check.measured["input_mean_abs_max"] > 10
+    assert check.advice.startswith("the inputs are not standardized")
+    # The same model standardized passes: the inputs were the cause.
+    assert recipes.babysit(mlp(digits), digits, **FAST)["first_loss"].status == "PASS"
+
+
+def test_a_compiled_model_is_checked_on_its_compiled_loss(digits):
+    model = mlp(digits, output_activation=None)  # logits
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    report = recipes.babysit(model, digits, **FAST)
+    assert report["first_loss"].status == "PASS", str(report)
+    assert report["overfit_subset"].status == "PASS", str(report)
+
+
+def test_each_check_prints_a_progress_line_unless_verbose_is_0(digits, capsys):
+    recipes.babysit(mlp(digits), digits, **FAST)
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("babysit [")]
+    assert len(lines) == 6 and lines[-1].startswith("babysit [6/6] ")
+    recipes.babysit(mlp(digits), digits, verbose=0, **FAST)
+    assert capsys.readouterr().out == ""
 
 
 def test_dead_relus_from_a_large_negative_bias_fail_overfit_subset(digits):
@@ -180,7 +202,7 @@ def test_recipe_options_build_the_recipe_model(digits):
     "kwargs, message",
     [
         ({"subset": 5000}, "`subset` must be an integer in [1, 1293]. Received: subset=5000"),
-        ({"subset": 0}, "`subset` must be an integer in [1, 1293]. Received: subset=0"),
+        ({"subset": 0}, "`subset` must be an integer in [1, inf). Received: subset=0"),
         ({"gradient_threshold": -1}, "`gradient_threshold` must be in (0, inf). "
                                      "Received: gradient_threshold=-1"),
         ({"epsilon": 0}, "`epsilon` must be in (0, inf). Received: epsilon=0"),
@@ -195,8 +217,8 @@ def test_invalid_arguments_are_one_sentence(digits, kwargs, message):
 
 
 def test_wrong_model_or_data_are_rejected(digits):
-    with pytest.raises(ValueError, match=r"`model` options must be among .* Received: unknown "
-                                         r"option\(s\) 'epochs'"):
+    with pytest.raises(TypeError, match=r"babysit\(\) got an unexpected option 'epochs'; its "
+                                        r"options are model, width"):
         recipes.babysit({"model": "mlp", "epochs": 3}, digits)
     with pytest.raises(TypeError, match="`dataset` must be a deeper.components.data.Dataset"):
         recipes.babysit("mlp", digits.x_train)
@@ -208,17 +230,12 @@ def test_wrong_model_or_data_are_rejected(digits):
 # The command line, run as a user runs it ----------------------------------------------------
 
 
-def deeper(*args):
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
-    return subprocess.run([sys.executable, "-m", "deeper.recipes", "babysit", *args],
-                          capture_output=True, text=True, env=env, timeout=600)
+@pytest.fixture
+def deeper(run_deeper):
+    return lambda *args: run_deeper("babysit", *args)
 
 
-def test_cli_prints_the_table_writes_the_report_and_ends_with_the_result(tmp_path):
+def test_cli_prints_the_table_writes_the_report_and_ends_with_the_result(tmp_path, deeper):
     result = deeper("--data", "mnist1d", "--model", "mlp", "--width", "32",
                     "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -230,7 +247,7 @@ def test_cli_prints_the_table_writes_the_report_and_ends_with_the_result(tmp_pat
     assert json.loads((tmp_path / "metrics.json").read_text())["passed"] is True
 
 
-def test_cli_exit_status_1_names_the_failed_check(tmp_path):
+def test_cli_exit_status_1_names_the_failed_check(tmp_path, deeper):
     result = deeper("--data", "mnist1d", "--model", "mlp", "--width", "32", "--l2", "3",
                     "--out", str(tmp_path))
     assert result.returncode == 1
@@ -243,13 +260,13 @@ def test_cli_exit_status_1_names_the_failed_check(tmp_path):
     (["--subset", "5000"], "`subset` must be an integer in [1, 3600]. Received: subset=5000"),
     (["--epsilon", "0"], "`epsilon` must be in (0, inf). Received: epsilon=0.0"),
 ])
-def test_cli_bad_arguments_end_in_one_clear_line(tmp_path, args, expected):
+def test_cli_bad_arguments_end_in_one_clear_line(tmp_path, args, expected, deeper):
     result = deeper("--data", "mnist1d", "--out", str(tmp_path), *args)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == f"deeper babysit: error: {expected}"
 
 
-def test_cli_help_explains_each_option():
+def test_cli_help_explains_each_option(deeper):
     result = deeper("--help")
     assert result.returncode == 0
     for option in ("--data", "--model", "--subset", "--overfit-steps", "--gradient-threshold",

@@ -1,22 +1,12 @@
 """`recipes.lr_find`, `recipes.lr_search` and `deeper lr-find`, trained for real on small data."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from deeper import recipes
-from deeper.components import data
 
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
 SMALL = {"width": 32, "dropout": 0.0}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.load("digits")
 
 
 def test_lr_find_suggests_a_rate_that_trains(digits, tmp_path):
@@ -34,9 +24,24 @@ def test_lr_find_suggests_a_rate_that_trains(digits, tmp_path):
     assert good.test_metrics["accuracy"] > 0.85 > bad.test_metrics["accuracy"]
 
 
-def test_lr_search_small(digits):
+def test_lr_find_uses_a_compiled_models_own_loss(digits):
+    import keras
+
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Normalization(
+        mean=digits.x_train.mean(0), variance=digits.x_train.var(0) + 1e-3),
+        keras.layers.Dense(10)])  # logits
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    found = recipes.lr_find(digits, model=model, optimizer="sgd", num_steps=40, verbose=0)
+    assert found.losses[0] == pytest.approx(2.3, abs=1.0)  # log(10): the logits' own loss
+    assert found.config["model"] == model.name
+
+
+def test_lr_search_small(digits, capsys):
     result = recipes.lr_search(digits, model="mlp", rates=(1e-1, 1e-5), fine_points=1,
                                subset=300, epochs=2, **SMALL)
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("lr_search ")]
+    assert [x.split(" trial")[0] for x in lines] == [
+        "lr_search coarse", "lr_search coarse", "lr_search fine"]
     assert [t["stage"] for t in result.trials] == ["coarse", "coarse", "fine"]
     coarse = {t["learning_rate"]: t["val_loss"] for t in result.trials[:2]}
     assert coarse[1e-1] < coarse[1e-5]  # 1e-5 learns nothing in 2 epochs
@@ -75,11 +80,10 @@ def test_lr_search_rejects_bad_arguments(digits):
         recipes.lr_search(digits, learning_rate=0.1)
 
 
-def test_cli_lr_find_writes_metrics_and_plot_and_ends_with_the_rate(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "deeper.recipes", "lr-find", "--data", "digits", "--width", "32",
-         "--steps", "60", "--min-lr", "1e-4", "--max-lr", "10", "--quiet", "--out",
-         str(tmp_path)], capture_output=True, text=True, env=ENV, timeout=600)
+def test_cli_lr_find_writes_metrics_and_plot_and_ends_with_the_rate(tmp_path, run_deeper):
+    done = run_deeper(
+        "lr-find", "--data", "digits", "--width", "32",
+        "--steps", "60", "--min-lr", "1e-4", "--max-lr", "10", "--quiet", "--out", tmp_path)
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
     metrics = json.loads((tmp_path / "metrics.json").read_text())

@@ -17,11 +17,6 @@ FAST = dict(epochs=3, batch_size=64, verbose=0)
 
 
 @pytest.fixture(scope="module")
-def digits():
-    return data.load("digits", seed=0)
-
-
-@pytest.fixture(scope="module")
 def digits_run(digits, tmp_path_factory):
     out = tmp_path_factory.mktemp("digits_mlp")
     return recipes.train_classifier(digits, model="mlp", width=64, output_dir=out, **FAST)
@@ -137,34 +132,49 @@ def test_mirrored_strategy_over_two_logical_cpus(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "kwargs, name",
+    "kwargs, error, name",
     [
-        ({"model": "rnn"}, "model"),
-        ({"optimizer": "nesterof"}, "nesterof"),
-        ({"optimizer": 3}, "optimizer"),
-        ({"learning_rate": -0.1}, "learning_rate"),
-        ({"learning_rate": float("nan")}, "learning_rate"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"epochs": 2.5}, "epochs"),
-        ({"dropout": 1.0}, "dropout"),
-        ({"l2": -1e-4}, "l2"),
-        ({"batch_norm": "yes"}, "batch_norm"),
-        ({"standardize": "pixel"}, "standardize"),
-        ({"lr_drop": 0.5}, "lr_drop"),
-        ({"early_stopping": -1}, "early_stopping"),
-        ({"seed": -1}, "seed"),
-        ({"mixed_precision": "float8"}, "mixed_precision"),
-        ({"distribution": "tpu"}, "distribution"),
-        ({"activation": "relux"}, "relux"),
-        ({"init": "he_uniformm"}, "he_uniformm"),
+        ({"model": "rnn"}, ValueError, "model"),
+        ({"model": 3}, TypeError, "model"),
+        ({"optimizer": "nesterof"}, ValueError, "nesterof"),
+        ({"optimizer": 3}, TypeError, "optimizer"),
+        ({"optimizer": "newton"}, ValueError, "fit_full_batch"),
+        ({"learning_rate": -0.1}, ValueError, "learning_rate"),
+        ({"learning_rate": float("nan")}, ValueError, "learning_rate"),
+        ({"learning_rate": "fast"}, ValueError, "learning_rate"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"epochs": 2.5}, TypeError, "epochs"),
+        ({"dropout": 1.0}, ValueError, "dropout"),
+        ({"l2": -1e-4}, ValueError, "l2"),
+        ({"batch_norm": "yes"}, TypeError, "batch_norm"),
+        ({"standardize": "pixel"}, ValueError, "standardize"),
+        ({"lr_drop": 0.5}, ValueError, "lr_drop"),
+        ({"schedule": "linear"}, ValueError, "schedule"),
+        ({"early_stopping": -1}, ValueError, "early_stopping"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"mixed_precision": "float8"}, ValueError, "mixed_precision"),
+        ({"distribution": "tpu"}, ValueError, "distribution"),
+        ({"activation": "relux"}, ValueError, "relux"),
+        ({"init": "he_uniformm"}, ValueError, "he_uniformm"),
+        ({"callbacks": [3]}, TypeError, "callbacks"),
+        ({"epoch": 3}, TypeError, "epoch"),
     ],
 )
-def test_bad_arguments_fail_before_training_with_one_sentence(digits, kwargs, name):
-    with pytest.raises((ValueError, TypeError)) as info:
+def test_bad_arguments_fail_before_training_with_one_sentence(digits, kwargs, error, name):
+    with pytest.raises(error) as info:
         recipes.train_classifier(digits, **{**FAST, **kwargs})
     message = str(info.value)
+    assert type(info.value) is error
     assert name in message
     assert "\n" not in message
+
+
+def test_verbose_zero_is_silent_and_the_default_shows_epochs(digits, capsys):
+    recipes.train_classifier(digits, model="mlp", width=16, epochs=2, verbose=0)
+    assert capsys.readouterr().out == ""
+    recipes.train_classifier(digits, model="mlp", width=16, epochs=2)
+    out = capsys.readouterr().out
+    assert out.count("Epoch ") == 2 and "\r" not in out and "\x1b" not in out
 
 
 def test_dataset_must_be_a_dataset():
