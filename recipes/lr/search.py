@@ -58,6 +58,45 @@ class LRSearchResult:
         return lr_plots.plot_lr_search(path, self.trials, self.best_learning_rate, self.metric)
 
 
+def _subset(dataset, size, seed):
+    """`size` training examples drawn with `seed`; validation split whole, as test too."""
+    pick = np.sort(np.random.default_rng(seed).permutation(len(dataset.x_train))[:size])
+    return data.Dataset(
+        x_train=dataset.x_train[pick], y_train=dataset.y_train[pick], x_val=dataset.x_val,
+        y_val=dataset.y_val, x_test=dataset.x_val, y_test=dataset.y_val,
+        num_classes=dataset.num_classes, name=f"{dataset.name} subset", published={})
+
+
+def _trial(small, rate, stage, metric, verbose, settings):
+    """One constant-rate `train_classifier` run; its best epoch by `metric`, announced."""
+    run = train_classifier(small, learning_rate=rate, lr_drop=1.0, early_stopping=None,
+                           verbose=0, **settings)
+    losses = [v if math.isfinite(v) else math.inf for v in run.history["val_loss"]]
+    best = int(np.argmin(losses)) if metric == "val_loss" else int(
+        np.nanargmax(run.history["val_accuracy"]))
+    row = {"learning_rate": float(rate), "stage": stage,
+           "val_loss": float(run.history["val_loss"][best]),
+           "val_accuracy": float(run.history["val_accuracy"][best]),
+           "diverged": not all(math.isfinite(v) for v in run.history["loss"])}
+    progress.say(verbose, f"lr_search {stage} trial: learning rate {rate:.3g}, "
+                 f"val_loss {row['val_loss']:.4f}, val_accuracy {row['val_accuracy']:.3f}"
+                 + (" (diverged)" if row["diverged"] else ""))
+    return row
+
+
+def _fine_rates(rates, coarse_best, fine_points):
+    """`fine_points` rates log-spaced around the best coarse rate, up to the geometric
+    midpoints with its neighbours (one grid step further at either end of `rates`)."""
+    if not fine_points:
+        return []
+    i = rates.index(coarse_best)
+    upper = rates[i - 1] if i > 0 else coarse_best * (rates[0] / rates[1])
+    lower = rates[i + 1] if i + 1 < len(rates) else coarse_best * (rates[-1] / rates[-2])
+    below, above = fine_points // 2, fine_points - fine_points // 2
+    return [*np.geomspace(math.sqrt(lower * coarse_best), coarse_best, below + 1)[:-1],
+            *np.geomspace(coarse_best, math.sqrt(upper * coarse_best), above + 1)[1:]]
+
+
 def _score(trial, metric):
     value = trial[metric]
     if not math.isfinite(value):
@@ -120,38 +159,13 @@ def lr_search(dataset, *, rates=(1e-1, 1e-2, 1e-3, 1e-4), output_dir=None, **opt
         if fixed in train_options:
             raise TypeError(f"`{fixed}` is set by lr_search itself. Received: {fixed}="
                             f"{train_options[fixed]!r}")
-    pick = np.sort(np.random.default_rng(seed).permutation(n)[:size])
-    small = data.Dataset(
-        x_train=dataset.x_train[pick], y_train=dataset.y_train[pick], x_val=dataset.x_val,
-        y_val=dataset.y_val, x_test=dataset.x_val, y_test=dataset.y_val,
-        num_classes=dataset.num_classes, name=f"{dataset.name} subset", published={})
-
-    def trial(rate, stage):
-        run = train_classifier(small, model=model, optimizer=optimizer, learning_rate=rate,
-                               epochs=epochs, batch_size=batch_size, lr_drop=1.0,
-                               early_stopping=None, seed=seed, verbose=0, **train_options)
-        losses = [v if math.isfinite(v) else math.inf for v in run.history["val_loss"]]
-        best = int(np.argmin(losses)) if metric == "val_loss" else int(
-            np.nanargmax(run.history["val_accuracy"]))
-        row = {"learning_rate": float(rate), "stage": stage,
-               "val_loss": float(run.history["val_loss"][best]),
-               "val_accuracy": float(run.history["val_accuracy"][best]),
-               "diverged": not all(math.isfinite(v) for v in run.history["loss"])}
-        progress.say(o["verbose"], f"lr_search {stage} trial: learning rate {rate:.3g}, "
-                     f"val_loss {row['val_loss']:.4f}, val_accuracy {row['val_accuracy']:.3f}"
-                     + (" (diverged)" if row["diverged"] else ""))
-        return row
-
-    trials = [trial(r, "coarse") for r in rates]
+    small = _subset(dataset, size, seed)
+    settings = {"model": model, "optimizer": optimizer, "epochs": epochs,
+                "batch_size": batch_size, "seed": seed, **train_options}
+    trials = [_trial(small, r, "coarse", metric, o["verbose"], settings) for r in rates]
     coarse_best = min(trials, key=lambda t: _score(t, metric))["learning_rate"]
-    if fine_points:
-        i = rates.index(coarse_best)
-        upper = rates[i - 1] if i > 0 else coarse_best * (rates[0] / rates[1])
-        lower = rates[i + 1] if i + 1 < len(rates) else coarse_best * (rates[-1] / rates[-2])
-        below, above = fine_points // 2, fine_points - fine_points // 2
-        fine = [*np.geomspace(math.sqrt(lower * coarse_best), coarse_best, below + 1)[:-1],
-                *np.geomspace(coarse_best, math.sqrt(upper * coarse_best), above + 1)[1:]]
-        trials += [trial(r, "fine") for r in fine]
+    trials += [_trial(small, r, "fine", metric, o["verbose"], settings)
+               for r in _fine_rates(rates, coarse_best, fine_points)]
     best = min(trials, key=lambda t: _score(t, metric))
     config = {"dataset": dataset.name, "model": model, "optimizer": optimizer,
               "rates": rates, "fine_points": fine_points, "subset_size": size,
