@@ -6,6 +6,9 @@
 * `run_python`: run a Python snippet in a fresh interpreter, optionally with TensorFlow,
   Keras and KerasTuner made unimportable (`block_frameworks=True`).
 * `tune_helpers`: `tests/recipes/tune_helpers.py` (tiny searches), loaded once.
+* `helper_module`: `helper_module("references/numpy_refs.py")` loads a helper module of the
+  tests by its path below `tests/` (pytest's importlib mode makes them unimportable by
+  name), once per session: the one place for the `importlib` boilerplate.
 """
 
 import importlib.util
@@ -71,10 +74,24 @@ def run_python(cli_env):
     return run
 
 
+_LOADED = {}
+
+
+def _load(relative):
+    if relative not in _LOADED:
+        path = TESTS / relative
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _LOADED[relative] = module
+    return _LOADED[relative]
+
+
+@pytest.fixture(scope="session")
+def helper_module():
+    return _load
+
+
 @pytest.fixture(scope="session")
 def tune_helpers():
-    spec = importlib.util.spec_from_file_location(
-        "tune_helpers", TESTS / "recipes" / "tune_helpers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load("recipes/tune_helpers.py")
