@@ -88,7 +88,7 @@ def test_space_overrides_fix_narrow_restrict_replace_and_extend(tiny):
 
 @pytest.mark.parametrize("space, error, match", [
     ({"depht": 2}, ValueError, r"`space` has unknown names \['depht'\]"),
-    ({"activation": ("a", "b")}, ValueError, r"`space\['activation'\]` must be"),
+    ({"activation": ("relu", "tanh")}, ValueError, r"`space\['activation'\]` must be"),
 ])
 def test_bad_space_is_one_sentence(tiny, space, error, match):
     with pytest.raises(error, match=match):
