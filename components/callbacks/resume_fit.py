@@ -98,6 +98,8 @@ def resume_fit(model, x, y=None, *, epochs, checkpoint, callbacks=None, batch_si
         checkpoint.data = x
     every = others + [checkpoint]
     fit = dict(fit_kwargs, callbacks=every, batch_size=batch_size)
+    if _is_dataset(x):
+        fit.setdefault("shuffle", False)  # the dataset shuffles itself
     state = checkpoint.load()
     if state is None:
         return model.fit(x, y, epochs=epochs, **fit)
