@@ -117,7 +117,7 @@ class ExactCheckpoint(keras.callbacks.Callback):
         self._epoch = 0
         self._due = 0
         self._writes = 0
-        self._write_seconds = 0.0
+        self._seconds = 0.0  # spent collecting and writing checkpoints
 
     @property
     def path(self):
@@ -157,6 +157,7 @@ class ExactCheckpoint(keras.callbacks.Callback):
         return state
 
     def _collect(self, epoch, batch, stopped=False):
+        start = time.perf_counter()
         model = self.model
         arrays, callbacks = {}, []
         groups = {"model": model.variables, "optimizer": model.optimizer.variables,
@@ -171,6 +172,7 @@ class ExactCheckpoint(keras.callbacks.Callback):
                 "paths": {g: [v.path for v in vs] for g, vs in groups.items()},
                 "callbacks": callbacks,
                 "history": callback_state.encode(self.history, arrays, "history")}
+        self._seconds += time.perf_counter() - start
         return meta, arrays
 
     def _write(self, collected):
@@ -181,7 +183,7 @@ class ExactCheckpoint(keras.callbacks.Callback):
         rundir.atomic_write(self.path, lambda file: np.savez(file, meta=blob, **arrays))
         self.position = (meta["epoch"], meta["batch"])
         self._writes += 1
-        self._write_seconds += time.perf_counter() - start
+        self._seconds += time.perf_counter() - start
 
     def _restore(self, state):
         model, arrays = self.model, state["arrays"]

@@ -96,6 +96,8 @@ def _setup(kind, patience):
         sampler = data.HardExampleSampler(x, y, batch_size=16, seed=1)
         train = sampler.dataset
         others.append(callbacks.HardExampleMining(sampler))
+    elif kind == "arrays":  # NumPy input in a fixed order
+        train = (x, y)
     else:
         train = data.augment_1d(data.pipeline(x, y, batch_size=16, seed=1), seed=2)
     inputs = keras.Input((12,))
@@ -110,13 +112,16 @@ def _setup(kind, patience):
 def _train(directory, kind, crash=None, patience=10, epochs=5):
     model, train, validation, others = _setup(kind, patience)
     checkpoint = callbacks.ExactCheckpoint(directory, every_n_steps=2)
-    history = callbacks.resume_fit(model, train, epochs=epochs, checkpoint=checkpoint,
+    arrays = dict(batch_size=16, shuffle=False) if isinstance(train, tuple) else {}
+    history = callbacks.resume_fit(model, *(train if arrays else (train,)), epochs=epochs,
+                                   checkpoint=checkpoint, **arrays,
                                    callbacks=[*others, Crash(*(crash or ()))],
                                    validation_data=validation, verbose=0)
     return [keras.ops.convert_to_numpy(v.value) for v in model.variables], history.history
 
 
-@pytest.mark.parametrize("kind, patience", [("augment_1d", 10), ("hard_examples", 1)])
+@pytest.mark.parametrize("kind, patience", [("augment_1d", 10), ("hard_examples", 1),
+                                            ("arrays", 10)])
 def test_interrupted_mid_epoch_resumes_exactly(tmp_path, kind, patience):
     expected, expected_history = _train(tmp_path / "reference", kind, patience=patience)
     with pytest.raises(Interrupted):
