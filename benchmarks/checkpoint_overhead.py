@@ -15,8 +15,11 @@ timing):
 Each checkpoint writes the model, optimizer, metric and callback state (an
 EarlyStopping and a StepDecay here) to one `.npz`, fsynced and renamed into
 place. Timed from epoch begin to epoch end (validation and the epoch-end
-write included; `fit`'s own start-up, the same for all, left out). Printed: median epoch seconds, the ratio to the baseline, checkpoints
-per epoch, and the mean seconds per checkpoint.
+write included; `fit`'s own start-up, the same for all, left out). Printed:
+median epoch seconds, the ratio to the baseline, checkpoints per epoch, the
+mean time per checkpoint (collecting the state and writing it), and the share
+of the epoch time spent in checkpoints (less noisy than the ratio on a loaded
+machine).
 
     python benchmarks/checkpoint_overhead.py --repeats 5
 """
@@ -96,14 +99,16 @@ def main():
     size = os.path.getsize(os.path.join(root, "per_epoch", "checkpoint.npz"))
     print(f"backend {keras.backend.backend()}, {args.repeats} rounds, checkpoint file "
           f"{size / 1024:.0f} KiB")
-    print("| setting | epoch s (median) | ratio to none | checkpoints / epoch | s / checkpoint (collect + write) |")
-    print("|---|---|---|---|---|")
+    print("| setting | epoch s (median) | ratio to none | checkpoints / epoch "
+          "| time / checkpoint | checkpoint time / epoch time |")
+    print("|---|---|---|---|---|---|")
     for name in runs:
         median = statistics.median(times[name])
         count, seconds = writes[name]
         per = f"{count / args.repeats:.0f}" if count else "0"
         each = f"{seconds / count * 1000:.1f} ms" if count else "-"
-        print(f"| {name} | {median:.3f} | {median / base:.3f} | {per} | {each} |")
+        share = f"{seconds / sum(times[name]):.3f}" if count else "-"
+        print(f"| {name} | {median:.3f} | {median / base:.3f} | {per} | {each} | {share} |")
 
 
 if __name__ == "__main__":

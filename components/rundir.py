@@ -3,8 +3,9 @@
 A run directory (`--out`, `output_dir`) holds one run. `prepare_run_dir` refuses
 a directory that already holds something unless the caller asks to resume or
 to overwrite it, and checks that it is writable before any training starts.
-`atomic_write` writes every artifact to a temporary file in the same directory
-and renames it over the target (`os.replace`), so a kill at any moment leaves
+`atomic_write` (and `atomic_path`, for writers that need a file name) writes
+every artifact to a temporary file in the same directory and renames it over
+the target (`os.replace`), so a kill at any moment leaves
 either the old file or the new one, never a truncated one. `strict_json` turns
 non-finite numbers into `null` (a strict JSON parser rejects `NaN`), and
 `metrics_record` adds a `status` field and the versions of what produced it.
@@ -19,6 +20,7 @@ rundir.write_json("runs/cnn/metrics.json",
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -109,6 +111,51 @@ def prepare_run_dir(directory, *, resume=False, overwrite=False):
     return mode
 
 
+def _fsync_directory(directory):
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:  # not supported here (e.g. Windows): the rename is still atomic
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path next to `path`, with its suffix, renamed over `path` on success.
+
+    For writers that want a file name (`model.save` needs one ending in
+    `.keras`, `figure.savefig` picks the format from it):
+
+    ```python
+    with rundir.atomic_path("run/model.keras") as temporary:
+        model.save(temporary)
+    ```
+
+    On an exception the temporary file is removed and `path` is left as it was.
+    """
+    path = _check_path("path", path)
+    directory = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.",
+                                         suffix=os.path.splitext(name)[1])
+    os.close(handle)
+    try:
+        yield temporary
+        with open(temporary, "rb+") as file:
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+        _fsync_directory(directory)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
 def atomic_write(path, content):
     """Write `content` to `path` atomically: a temporary file, fsync, then `os.replace`.
 
@@ -117,23 +164,12 @@ def atomic_write(path, content):
         content: `bytes`, `str` (UTF-8), or a callable `write(file)` given the
             temporary file opened in binary mode (e.g. `lambda f: np.savez(f, ...)`).
     """
-    path = _check_path("path", path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            if callable(content):
-                content(file)
-            else:
-                file.write(content.encode("utf-8") if isinstance(content, str) else content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    return path
+    with atomic_path(path) as temporary, open(temporary, "wb") as file:
+        if callable(content):
+            content(file)
+        else:
+            file.write(content.encode("utf-8") if isinstance(content, str) else content)
+    return os.fspath(path)
 
 
 def strict_json(value, _where="", _found=None):

@@ -73,6 +73,24 @@ def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path):
     assert target.read_text() == "new"
 
 
+def test_atomic_path_for_writers_that_need_a_file_name(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    target = tmp_path / "model.keras"
+    with rundir.atomic_path(target) as temporary:
+        assert temporary.endswith(".keras") and os.path.dirname(temporary) == str(tmp_path)
+        model.save(temporary)
+    assert os.listdir(tmp_path) == ["model.keras"]
+    keras.saving.load_model(target)
+    with pytest.raises(RuntimeError, match="killed"):
+        with rundir.atomic_path(target) as temporary:
+            open(temporary, "w").write("trunc")
+            raise RuntimeError("killed while saving")
+    assert os.listdir(tmp_path) == ["model.keras"]
+    keras.saving.load_model(target)  # the old, complete file
+
+
 def test_metrics_record_is_strict_json_with_status_and_versions(tmp_path):
     record = rundir.metrics_record({"test_loss": float("nan"), "accuracy": 0.5,
                                     "history": {"loss": [1.0, float("inf")]}},

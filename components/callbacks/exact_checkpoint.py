@@ -105,6 +105,9 @@ class ExactCheckpoint(keras.callbacks.Callback):
         self.data = data
         self.callbacks = None if callbacks is None else list(callbacks)
         self.overwrite = check_bool("overwrite", overwrite)
+        # With epoch checkpoints only, the batch hooks do nothing: let Keras dispatch the
+        # batch callbacks asynchronously (it stops doing so for a batch-end override).
+        self.async_safe = self.every_n_steps is None
         self.history = {}
         self._resume = None   # the state to restore at the next on_train_begin (resume_fit)
         self._reset()

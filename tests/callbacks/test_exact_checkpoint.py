@@ -1,4 +1,4 @@
-"""ExactCheckpoint and resume_fit: a run interrupted anywhere ends exactly as an uninterrupted one."""
+"""ExactCheckpoint and resume_fit: an interrupted run ends exactly as an uninterrupted one."""
 
 import json
 import os
