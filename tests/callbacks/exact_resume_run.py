@@ -24,12 +24,16 @@ from deeper.components.layers import NoisyReLU
 EPOCHS, BATCH = 6, 32
 
 
-class KillAt(keras.callbacks.Callback):
-    """SIGKILL this process at the start of batch `batch` of epoch `epoch`."""
+class Interrupted(Exception):
+    """Raised by `InterruptAt(..., kill=False)`: an interruption inside the process."""
 
-    def __init__(self, epoch, batch):
+
+class InterruptAt(keras.callbacks.Callback):
+    """At the start of batch `batch` of epoch `epoch`: SIGKILL this process (or raise)."""
+
+    def __init__(self, epoch=-1, batch=-1, kill=True):
         super().__init__()
-        self.kill_epoch, self.kill_batch, self.epoch = epoch, batch, None
+        self.at, self.kill, self.epoch = (epoch, batch), kill, None
 
     def get_state(self):  # a test device, not part of the run: nothing to save
         return {}
@@ -42,8 +46,10 @@ class KillAt(keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         # Keras counts batches from 0 in every fit; a partial epoch starts at its offset.
-        if (self.epoch, batch) == (self.kill_epoch, self.kill_batch):
-            os.kill(os.getpid(), signal.SIGKILL)
+        if (self.epoch, batch) == self.at:
+            if self.kill:
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise Interrupted(f"at epoch {self.epoch}, batch {batch}")
 
 
 def build():
@@ -79,7 +85,7 @@ def main():
         history = model.fit(train, epochs=EPOCHS, validation_data=validation, callbacks=others,
                             verbose=0)
     else:
-        others.append(KillAt(*(args.kill or (-1, -1))))
+        others.append(InterruptAt(*(args.kill or (-1, -1))))
         checkpoint = callbacks.ExactCheckpoint(os.path.join(args.out, "checkpoint"),
                                                every_n_steps=3, data=train)
         history = callbacks.resume_fit(model, train, epochs=EPOCHS, checkpoint=checkpoint,

@@ -1,5 +1,6 @@
 """ExactCheckpoint and resume_fit: an interrupted run ends exactly as an uninterrupted one."""
 
+import importlib.util
 import json
 import os
 import pathlib
@@ -16,6 +17,10 @@ from deeper.components.callbacks import callback_state
 from deeper.components.layers import NoisyReLU
 
 SCRIPT = pathlib.Path(__file__).with_name("exact_resume_run.py")
+_spec = importlib.util.spec_from_file_location("exact_resume_run", SCRIPT)
+exact_resume_run = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(exact_resume_run)
+Interrupted = exact_resume_run.Interrupted
 
 
 def _run(out, *args):
@@ -59,31 +64,6 @@ def test_sigkill_at_three_points_then_resume_is_bitwise_identical(tmp_path):
         assert plain_history == expected_history
 
 
-class Interrupted(Exception):
-    pass
-
-
-class Crash(keras.callbacks.Callback):
-    """Raise at the start of batch `batch` of epoch `epoch` (an in-process interruption)."""
-
-    def __init__(self, epoch=-1, batch=-1):
-        super().__init__()
-        self.at, self.epoch = (epoch, batch), None
-
-    def get_state(self):
-        return {}
-
-    def set_state(self, state):
-        pass
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_begin(self, batch, logs=None):
-        if (self.epoch, batch) == self.at:
-            raise Interrupted(f"at epoch {self.epoch}, batch {batch}")
-
-
 def _setup(kind, patience):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
@@ -113,9 +93,10 @@ def _train(directory, kind, crash=None, patience=10, epochs=5):
     model, train, validation, others = _setup(kind, patience)
     checkpoint = callbacks.ExactCheckpoint(directory, every_n_steps=2)
     arrays = dict(batch_size=16, shuffle=False) if isinstance(train, tuple) else {}
+    interrupt = exact_resume_run.InterruptAt(*(crash or ()), kill=False)
     history = callbacks.resume_fit(model, *(train if arrays else (train,)), epochs=epochs,
                                    checkpoint=checkpoint, **arrays,
-                                   callbacks=[*others, Crash(*(crash or ()))],
+                                   callbacks=[*others, interrupt],
                                    validation_data=validation, verbose=0)
     return [keras.ops.convert_to_numpy(v.value) for v in model.variables], history.history
 
