@@ -9,14 +9,19 @@ Callbacks (each survives `copy.deepcopy` and resets its state in `on_train_begin
 * `NaNGuard` (`"nan_guard"`): stops at the first NaN, names the layer, keeps the good weights;
 * `StepDecay` (`"step_decay"`): eta_0 / drop ** floor(epoch / T), right after a resume;
 * `LRFinder` (`"lr_finder"`): the learning-rate range test (Smith 2017), with a suggested rate;
+* `ExactCheckpoint` (`"exact_checkpoint"`): checkpoints every epoch and N steps, atomically,
+  all the state (random, input position, callbacks) `resume_fit` needs to continue exactly;
 * `HardExampleMining` (`"hard_example_mining"`): re-scores the training examples and makes a
   `data.HardExampleSampler` draw the hard ones more often.
+
+`resume_fit(model, x, epochs=..., checkpoint=...)` continues a run from its `ExactCheckpoint`.
 
 Checks (functions returning a result with `.passed`): `gradient_check`,
 `signal_variance`, `find_nonfinite`.
 """
 
 from deeper.components import registry
+from deeper.components.callbacks.exact_checkpoint import ExactCheckpoint  # noqa: F401
 from deeper.components.callbacks.find_nonfinite import (  # noqa: F401
     NonFiniteResult,
     find_nonfinite,
@@ -33,6 +38,7 @@ from deeper.components.callbacks.gradient_check_callback import (  # noqa: F401
 from deeper.components.callbacks.hard_example_mining import HardExampleMining  # noqa: F401
 from deeper.components.callbacks.lr_finder import LRFinder  # noqa: F401
 from deeper.components.callbacks.nan_guard import NaNGuard  # noqa: F401
+from deeper.components.callbacks.resume_fit import resume_fit  # noqa: F401
 from deeper.components.callbacks.signal_variance import (  # noqa: F401
     SignalVarianceResult,
     signal_variance,

@@ -120,6 +120,7 @@ def augment(dataset, *, flip="horizontal", crop_padding=4, contrast=0.2, tint=0.
             x = tf.clip_by_value(x, *value_range)
         return (tf.ensure_shape(x, x_spec.shape), *rest)
 
-    return ops.keyed_batches(dataset, seed).map(
+    keyed = ops.keyed_batches(dataset, seed)
+    return ops.with_counters(keyed.map(
         transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
-    ).prefetch(tf.data.AUTOTUNE)
+    ).prefetch(tf.data.AUTOTUNE), keyed)

@@ -66,6 +66,7 @@ def augment_1d(dataset, *, max_shift=3, scale=0.1, seed=0):
             x = x * tf.cast(gains, dtype)
         return (tf.ensure_shape(x, x_spec.shape), *rest)
 
-    return ops.keyed_batches(dataset, seed).map(
+    keyed = ops.keyed_batches(dataset, seed)
+    return ops.with_counters(keyed.map(
         transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
-    ).prefetch(tf.data.AUTOTUNE)
+    ).prefetch(tf.data.AUTOTUNE), keyed)

@@ -34,7 +34,9 @@ def keyed_batches(dataset, seed):
     Epoch `e` (the e-th iteration of the returned dataset, counted per dataset
     object) and batch `i` give `fold_in(fold_in([seed, 0], e), i)`, so the
     random draws do not depend on the order in which parallel map calls run,
-    nor on TensorFlow's global seed, and each epoch draws new ones.
+    nor on TensorFlow's global seed, and each epoch draws new ones. The
+    returned dataset's `deeper_epoch_counters` holds the input's counters and
+    this one, for `callbacks.ExactCheckpoint` to set from Keras's epoch index.
     """
     with tf.device("/cpu:0"):
         epoch = tf.Variable(-1, dtype=tf.int64, trainable=False)
@@ -52,7 +54,14 @@ def keyed_batches(dataset, seed):
     cardinality = dataset.cardinality()
     if cardinality != tf.data.UNKNOWN_CARDINALITY:  # flat_map hides it; Keras needs it
         keyed = keyed.apply(tf.data.experimental.assert_cardinality(cardinality))
+    keyed.deeper_epoch_counters = (*getattr(dataset, "deeper_epoch_counters", ()), epoch)
     return keyed
+
+
+def with_counters(dataset, source):
+    """`dataset` carrying the epoch counters of `source` (see `callbacks.ExactCheckpoint`)."""
+    dataset.deeper_epoch_counters = getattr(source, "deeper_epoch_counters", ())
+    return dataset
 
 
 def subkeys(key, count):

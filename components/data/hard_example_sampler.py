@@ -158,6 +158,14 @@ class HardExampleSampler:
         """Back to uniform probabilities (a new training run starts here)."""
         self._set(np.full(self.num_examples, 1.0 / self.num_examples))
 
+    def get_state(self):
+        """The sampler's state for `callbacks.ExactCheckpoint`: the probabilities."""
+        return {"probabilities": np.array(self.probabilities)}
+
+    def set_state(self, state):
+        """Restore what `get_state` returned."""
+        self._set(np.asarray(state["probabilities"], dtype="float64"))
+
     def _set(self, probabilities):
         self.probabilities = probabilities
         if self._variable is not None:
@@ -212,5 +220,7 @@ class HardExampleSampler:
             batch = (tf.gather(xs, idx), tf.gather(ys, idx))
             return (*batch, w) if importance else batch
 
-        return draws.map(gather, num_parallel_calls=tf.data.AUTOTUNE,
-                         deterministic=True).prefetch(tf.data.AUTOTUNE)
+        dataset = draws.map(gather, num_parallel_calls=tf.data.AUTOTUNE,
+                            deterministic=True).prefetch(tf.data.AUTOTUNE)
+        dataset.deeper_epoch_counters = (epoch,)  # set by callbacks.ExactCheckpoint
+        return dataset

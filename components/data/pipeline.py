@@ -125,8 +125,11 @@ def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False,
     else:
         indices = tf.data.Dataset.range(n)
     batches = indices.batch(batch_size, drop_remainder=drop_remainder)
-    return batches.map(
+    dataset = batches.map(
         lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     ).prefetch(tf.data.AUTOTUNE)
+    # The epoch counter, for `callbacks.ExactCheckpoint` to key epoch e on e exactly.
+    dataset.deeper_epoch_counters = (epoch,) if shuffle else ()
+    return dataset
