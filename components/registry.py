@@ -30,10 +30,13 @@ class ScaledTanh(keras.layers.Layer):
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
 import keras
+
+from deeper.components.constraints import enforce, enforced, validate
 
 KINDS = (
     "layers",
@@ -84,8 +87,19 @@ class Entry:
     input_shape: tuple | None = None
 
     def build(self, **kwargs):
-        """Instantiate with `defaults` overridden by `kwargs`."""
-        return self.obj(**{**self.defaults, **kwargs})
+        """Instantiate with `defaults` overridden by `kwargs`, checked first.
+
+        The arguments are checked against the object's declared constraints
+        (`_parameter_constraints`, or `keras_constraints.KERAS` for Keras's own
+        classes), so a Keras class gets the same checks as a `deeper` one.
+        """
+        from deeper.components.keras_constraints import declaration
+
+        arguments = {**self.defaults, **kwargs}
+        constraints = declaration(self.obj)
+        if constraints and not enforced(self.obj):
+            arguments = validate(constraints, arguments)
+        return self.obj(**arguments)
 
 
 _REGISTRY: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
@@ -124,6 +138,7 @@ def register(
     _check_kind(kind)
 
     def decorator(obj):
+        obj = enforce(obj)  # its `_parameter_constraints` checked on every construction
         if serializable:
             obj = keras.saving.register_keras_serializable(package="deeper")(obj)
         add(
@@ -147,6 +162,8 @@ def add(kind, name, obj, *, defaults=None, example=None, invalid=(), input_shape
     defaults={"momentum": 0.9, "nesterov": True})`.
     """
     _check_kind(kind)
+    if isinstance(obj, type):
+        enforce(obj)  # a `deeper` class's `_parameter_constraints` checked in `__init__`
     if not isinstance(name, str) or not name:
         raise TypeError(f"`name` must be a non-empty string. Received: name={name!r}")
     if name in _REGISTRY[kind] and _REGISTRY[kind][name].obj is not obj:
@@ -179,6 +196,58 @@ def names(kind: str) -> list[str]:
     return sorted(_REGISTRY[kind])
 
 
+def _snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _keras_class(kind, identifier):
+    """The declared Keras class of `kind` named `identifier` ("adamw", "BinaryCrossentropy")."""
+    from deeper.components.keras_constraints import keras_classes
+
+    key = identifier.lower().replace("_", "")
+    return next((c for c in keras_classes(kind) if c.__name__.lower() == key), None)
+
+
+def _unknown(kind, identifier, argument):
+    known = ", ".join(repr(n) for n in names(kind))
+    return ValueError(
+        f"`{argument}` must be a `deeper` {kind[:-1]} name ({known}) or one of Keras's. "
+        f"Received: {argument}={identifier!r}")
+
+
+def resolve(kind: str, identifier: str, argument: str = "identifier", **kwargs):
+    """The component of `kind` named `identifier`, built with `kwargs` (checked first).
+
+    The error for an unknown name names `argument` and lists `deeper`'s names.
+    """
+    from deeper.components.keras_constraints import check_object
+
+    entry = _REGISTRY[kind].get(identifier) or _REGISTRY[kind].get(identifier.lower())
+    if entry is not None:
+        return entry.build(**kwargs)
+    cls = _keras_class(kind, identifier)
+    if cls is not None and (kwargs or kind in ("optimizers", "schedules")):
+        return Entry(kind, identifier, cls).build(**kwargs)
+    getter = _KERAS_GETTERS.get(kind)
+    obj = None
+    if getter is not None and identifier:
+        try:
+            obj = getter(identifier)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            obj = None
+    if obj is None:
+        raise _unknown(kind, identifier, argument)
+    if kwargs:
+        if isinstance(obj, type):
+            return Entry(kind, identifier, obj).build(**kwargs)
+        if not hasattr(obj, "get_config"):
+            raise TypeError(f"`{argument}` names Keras's function {identifier!r}, which takes "
+                            f"no arguments. Received: {argument}={identifier!r} with "
+                            f"{', '.join(sorted(kwargs))}")
+        return Entry(kind, identifier, type(obj)).build(**{**obj.get_config(), **kwargs})
+    return check_object(argument, obj)
+
+
 def get(kind: str, identifier, **kwargs):
     """Resolve `identifier` to a component instance of `kind`.
 
@@ -187,41 +256,32 @@ def get(kind: str, identifier, **kwargs):
         identifier: a registered name (instantiated with its defaults, then
             `kwargs`), a Keras name (resolved by Keras's own `get`), a config
             dict, or an object that is returned as is.
-        **kwargs: constructor arguments overriding the registered defaults.
+        **kwargs: constructor arguments overriding the registered defaults,
+            checked against the component's declared constraints (or, for
+            Keras's own classes, `keras_constraints.KERAS`) before it is built.
 
     Returns:
         An instance (for names), or `identifier` itself when it is already an
         object.
 
     Raises:
-        ValueError: if the name is unknown both to `deeper` and to Keras.
+        ValueError: if the name is unknown both to `deeper` and to Keras, or a
+            value is out of its range (NaN, inf, negative rate, ...).
+        TypeError: if `identifier` is neither a name, a config dict nor an
+            object of `kind`, or an argument has the wrong type.
     """
+    from deeper.components.keras_constraints import check_config, check_object, is_object_of
+
     _check_kind(kind)
     if identifier is None:
         return None
     if isinstance(identifier, str):
-        entry = _REGISTRY[kind].get(identifier)
-        if entry is None:
-            entry = _REGISTRY[kind].get(identifier.lower())
-        if entry is not None:
-            return entry.build(**kwargs)
-        getter = _KERAS_GETTERS.get(kind)
-        if getter is not None:
-            try:
-                obj = getter(identifier)
-            except (ValueError, TypeError, KeyError):
-                obj = None
-            if obj is not None:
-                if kwargs:
-                    if isinstance(obj, type):
-                        return obj(**kwargs)
-                    return obj.__class__.from_config({**obj.get_config(), **kwargs})
-                return obj
-        known = ", ".join(repr(n) for n in names(kind))
-        raise ValueError(
-            f"Unknown {kind[:-1]} name {identifier!r}: it is neither a `deeper` "
-            f"{kind[:-1]} ({known}) nor one of Keras's."
-        )
+        return resolve(kind, identifier, **kwargs)
     if isinstance(identifier, dict):
+        check_config(identifier, "identifier")
         return keras.saving.deserialize_keras_object(identifier)
-    return identifier
+    if not is_object_of(kind, identifier):
+        raise TypeError(
+            f"`identifier` must be a {kind[:-1]} name, a config dict or a {kind[:-1]} "
+            f"object. Received: identifier={identifier!r} (of type {type(identifier).__name__})")
+    return check_object("identifier", identifier)
