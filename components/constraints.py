@@ -278,14 +278,24 @@ class InstanceOf(Constraint):
 class Satisfies(Constraint):
     """Any custom check: `fn(name, value)` returns the value or raises the error.
 
-    `bad` lists values it must refuse (for the generated test).
+    `bad` lists values it must refuse (for the generated test); `types`, a
+    type, tuple of types or predicate, tells a wrong type from a wrong value
+    (defaults to every type fitting).
     """
 
-    def __init__(self, fn, description, *, bad=(), allow_none=False):
+    def __init__(self, fn, description, *, bad=(), allow_none=False, types=None):
         self.fn, self.description, self.bad, self.allow_none = fn, description, bad, allow_none
+        self.types = types
 
     def describe(self):
         return self.description
+
+    def type_ok(self, value):
+        if self.types is None:
+            return True
+        if isinstance(self.types, (type, tuple)):
+            return isinstance(value, self.types)
+        return bool(self.types(value))
 
     def check(self, name, value):
         if value is None and self.allow_none:
@@ -316,8 +326,8 @@ class AnyOf(Constraint):
                 return member.check(name, value)
             except (TypeError, ValueError) as err:
                 error = err
-        if len(fitting) == 1:
-            raise error
+        if len(fitting) == 1 and isinstance(fitting[0], Satisfies):
+            raise error  # e.g. a nested schedule's own, more precise error
         kind = ValueError if fitting else TypeError
         raise kind(f"`{name}` must be {self.describe()}. {_received(name, value)}")
 

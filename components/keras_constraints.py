@@ -50,7 +50,9 @@ def _is_schedule(name, value):
                     f"(of type {type(value).__name__})")
 
 
-_SCHEDULE = Satisfies(_is_schedule, "a LearningRateSchedule", bad=["fast"])
+_SCHEDULE = Satisfies(_is_schedule, "a LearningRateSchedule", bad=["fast"],
+                      types=lambda v: isinstance(v, dict) or (
+                          callable(v) and not isinstance(v, (str, type))))
 LEARNING_RATE = AnyOf(_POS, _SCHEDULE)
 """A rate > 0 or a schedule (live, or serialized inside a config)."""
 
@@ -164,7 +166,8 @@ for _kind, _module in _MODULES.items():
 
 def keras_classes(kind):
     """The declared Keras classes of `kind` ("optimizers", "losses", ...)."""
-    return [c for c in KERAS if getattr(_MODULES[kind], c.__name__, None) is c]
+    module = _MODULES.get(kind)
+    return [c for c in KERAS if module is not None and getattr(module, c.__name__, None) is c]
 
 
 def declaration(obj):
@@ -245,7 +248,9 @@ class Component(Constraint):
         self.kind, self.allow_none = kind, allow_none
 
     def describe(self):
-        return f"a {self.kind[:-1]} name, config or object"
+        from deeper.components.registry import SINGULAR
+
+        return f"a {SINGULAR[self.kind]} name, config or object"
 
     def check(self, name, value):
         from deeper.components import registry

@@ -103,6 +103,9 @@ class Entry:
 
 
 _REGISTRY: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+SINGULAR = {"layers": "layer", "initializers": "initializer", "regularizers": "regularizer",
+            "losses": "loss", "optimizers": "optimizer", "schedules": "schedule",
+            "callbacks": "callback"}
 
 
 def _check_kind(kind):
@@ -211,7 +214,7 @@ def _keras_class(kind, identifier):
 def _unknown(kind, identifier, argument):
     known = ", ".join(repr(n) for n in names(kind))
     return ValueError(
-        f"`{argument}` must be a `deeper` {kind[:-1]} name ({known}) or one of Keras's. "
+        f"`{argument}` must be a `deeper` {SINGULAR[kind]} name ({known}) or one of Keras's. "
         f"Received: {argument}={identifier!r}")
 
 
@@ -235,6 +238,8 @@ def resolve(kind: str, identifier: str, argument: str = "identifier", **kwargs):
             obj = getter(identifier)
         except (ValueError, TypeError, KeyError, AttributeError):
             obj = None
+    if obj is None and cls is not None:
+        return Entry(kind, identifier, cls).build()
     if obj is None:
         raise _unknown(kind, identifier, argument)
     if kwargs:
@@ -282,6 +287,7 @@ def get(kind: str, identifier, **kwargs):
         return keras.saving.deserialize_keras_object(identifier)
     if not is_object_of(kind, identifier):
         raise TypeError(
-            f"`identifier` must be a {kind[:-1]} name, a config dict or a {kind[:-1]} "
-            f"object. Received: identifier={identifier!r} (of type {type(identifier).__name__})")
+            f"`identifier` must be a {SINGULAR[kind]} name, a config dict or a "
+            f"{SINGULAR[kind]} object. Received: identifier={identifier!r} "
+            f"(of type {type(identifier).__name__})")
     return check_object("identifier", identifier)

@@ -6,16 +6,19 @@ import keras
 import numpy as np
 
 from deeper.components.callbacks import model_tools
-from deeper.components.constraints import InstanceOf, Integer
+from deeper.components.constraints import InstanceOf, Integer, Satisfies
 from deeper.components.data.hard_example_sampler import HardExampleSampler
-from deeper.components.keras_constraints import Component
 from deeper.components.registry import register
 
 
 def _per_example(loss):
     """A function (y_true, y_pred) -> per-example losses, from a Keras loss name/object/function."""
     if isinstance(loss, str):
-        loss = keras.losses.get(loss)
+        try:
+            loss = keras.losses.get(loss)
+        except ValueError:
+            raise ValueError(f"`loss` must be a Keras loss name (such as 'mse'). "
+                             f"Received: loss={loss!r}") from None
     if isinstance(loss, keras.losses.Loss):
         return loss.call  # the per-example hook, before the reduction
     if callable(loss):
@@ -82,7 +85,9 @@ class HardExampleMining(keras.callbacks.Callback):
 
     _parameter_constraints = {
         "sampler": InstanceOf(HardExampleSampler, "a deeper.components.data.HardExampleSampler"),
-        "every": Integer(low=1), "loss": Component("losses", allow_none=True),
+        "every": Integer(low=1), "loss": Satisfies(
+            lambda name, value: (_per_example(value), value)[1], "a Keras loss",
+            allow_none=True, bad=[3, 1.5, True, "no_such_loss", ""]),
         "batch_size": Integer(low=1), "verbose": Integer(low=0)}
 
     def __init__(self, sampler, every=1, loss=None, batch_size=1024, verbose=0):
