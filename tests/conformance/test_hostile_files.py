@@ -17,8 +17,8 @@ import keras
 import numpy as np
 import pytest
 
-from deeper.components import layers, losses, optimizers, regularizers, saving, schedules
 from deeper.components import initializers as inits
+from deeper.components import layers, losses, optimizers, regularizers, saving, schedules
 
 NAN = float("nan")
 
