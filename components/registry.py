@@ -11,18 +11,29 @@ Every component is registered twice:
 optimizers returns Keras's ``Adam``), so a user names a Keras built-in and a
 `deeper` component the same way.
 
+Each registered class declares the constraints of its arguments once, as
+``_parameter_constraints`` (see ``deeper.components.constraints``);
+``register`` makes its ``__init__`` check them, so building it by name, by
+hand or from a saved file (``from_config``) all refuse the same values, and
+``tests/conformance/test_invalid_arguments.py`` draws its invalid cases from
+them. Keras's own classes reached through ``get`` are checked against
+``keras_constraints.KERAS``.
+
 Each registration may also carry a *conformance spec*: the constructor
-arguments of a representative instance and a list of invalid arguments. The
-conformance suite in ``tests/conformance`` runs over every registered entry
-with a spec, so a new component is covered without editing the suite.
+arguments of a representative instance and a list of invalid arguments that
+the declarations cannot express (one argument against another, e.g.
+``max_lr <= min_lr``). The conformance suite in ``tests/conformance`` runs
+over every registered entry with a spec, so a new component is covered
+without editing the suite.
 
 Example:
 
 ```python
 from deeper.components.registry import register
 
-@register("layers", "scaled_tanh", example={}, invalid=[])
+@register("layers", "scaled_tanh", example={})
 class ScaledTanh(keras.layers.Layer):
+    _parameter_constraints = {}
     ...
 ```
 """
@@ -30,7 +41,6 @@ class ScaledTanh(keras.layers.Layer):
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -199,60 +209,6 @@ def names(kind: str) -> list[str]:
     return sorted(_REGISTRY[kind])
 
 
-def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def _keras_class(kind, identifier):
-    """The declared Keras class of `kind` named `identifier` ("adamw", "BinaryCrossentropy")."""
-    from deeper.components.keras_constraints import keras_classes
-
-    key = identifier.lower().replace("_", "")
-    return next((c for c in keras_classes(kind) if c.__name__.lower() == key), None)
-
-
-def _unknown(kind, identifier, argument):
-    known = ", ".join(repr(n) for n in names(kind))
-    return ValueError(
-        f"`{argument}` must be a `deeper` {SINGULAR[kind]} name ({known}) or one of Keras's. "
-        f"Received: {argument}={identifier!r}")
-
-
-def resolve(kind: str, identifier: str, argument: str = "identifier", **kwargs):
-    """The component of `kind` named `identifier`, built with `kwargs` (checked first).
-
-    The error for an unknown name names `argument` and lists `deeper`'s names.
-    """
-    from deeper.components.keras_constraints import check_object
-
-    entry = _REGISTRY[kind].get(identifier) or _REGISTRY[kind].get(identifier.lower())
-    if entry is not None:
-        return entry.build(**kwargs)
-    cls = _keras_class(kind, identifier)
-    if cls is not None and (kwargs or kind in ("optimizers", "schedules")):
-        return Entry(kind, identifier, cls).build(**kwargs)
-    getter = _KERAS_GETTERS.get(kind)
-    obj = None
-    if getter is not None and identifier:
-        try:
-            obj = getter(identifier)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            obj = None
-    if obj is None and cls is not None:
-        return Entry(kind, identifier, cls).build()
-    if obj is None:
-        raise _unknown(kind, identifier, argument)
-    if kwargs:
-        if isinstance(obj, type):
-            return Entry(kind, identifier, obj).build(**kwargs)
-        if not hasattr(obj, "get_config"):
-            raise TypeError(f"`{argument}` names Keras's function {identifier!r}, which takes "
-                            f"no arguments. Received: {argument}={identifier!r} with "
-                            f"{', '.join(sorted(kwargs))}")
-        return Entry(kind, identifier, type(obj)).build(**{**obj.get_config(), **kwargs})
-    return check_object(argument, obj)
-
-
 def get(kind: str, identifier, **kwargs):
     """Resolve `identifier` to a component instance of `kind`.
 
@@ -275,19 +231,18 @@ def get(kind: str, identifier, **kwargs):
         TypeError: if `identifier` is neither a name, a config dict nor an
             object of `kind`, or an argument has the wrong type.
     """
-    from deeper.components.keras_constraints import check_config, check_object, is_object_of
+    from deeper.components import resolving  # it imports this module
 
     _check_kind(kind)
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        return resolve(kind, identifier, **kwargs)
-    if isinstance(identifier, dict):
-        check_config(identifier, "identifier")
-        return keras.saving.deserialize_keras_object(identifier)
-    if not is_object_of(kind, identifier):
-        raise TypeError(
-            f"`identifier` must be a {SINGULAR[kind]} name, a config dict or a "
-            f"{SINGULAR[kind]} object. Received: identifier={identifier!r} "
-            f"(of type {type(identifier).__name__})")
-    return check_object("identifier", identifier)
+    return resolving.get(kind, identifier, **kwargs)
+
+
+def resolve(kind: str, identifier: str, argument: str = "identifier", **kwargs):
+    """The component of `kind` named `identifier`, built with `kwargs` (checked first).
+
+    The error for an unknown name names `argument` and lists the known names.
+    """
+    from deeper.components import resolving
+
+    _check_kind(kind)
+    return resolving.resolve(kind, identifier, argument, **kwargs)

@@ -25,6 +25,7 @@ import keras
 import numpy as np
 import pytest
 
+import deeper.recipes  # noqa: F401  (recipe and CLI options join once declared)
 from deeper.components import constraints, keras_constraints, registry  # registers all
 from deeper.components.constraints import AnyOf, Satisfies
 from deeper.components.keras_constraints import Component
@@ -161,10 +162,28 @@ def test_seed_range_and_strict_types():
     assert seed.check("seed", np.int64(5)) == 5
     for bad, error in [(2**32, ValueError), (-1, ValueError), (1.0, TypeError),
                        (True, TypeError), ("0", TypeError)]:
-        with pytest.raises(error, match=r"^`seed` must be an integer in \[0, 4294967296\)"):
+        with pytest.raises(error, match=r"^`seed` must be an integer in \[0, 2\*\*32\)\. "):
             seed.check("seed", bad)
     with pytest.raises(TypeError, match=r"^`zca` must be True or False\. Received: zca=1"):
         constraints.Boolean().check("zca", 1)
     with pytest.raises(ValueError, match=r"^`mode` must be one of 'min', 'max'\. "
                                          r"Received: mode='up'$"):
         constraints.Options("min", "max").check("mode", "up")
+
+
+def test_constraint_modules_import_neither_keras_nor_tensorflow():
+    """Recipe options and CLI flags validate with them before a backend loads."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(constraints.__file__).parent
+    for name in ("constraints.py", "constraint_kinds.py", "declaring.py", "validation.py"):
+        tree = ast.parse((root / name).read_text())
+        modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                   for alias in node.names}
+        modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        heavy = {m for m in modules if m.split(".")[0] in ("keras", "tensorflow", "jax")}
+        heavy |= {m for m in modules if m.startswith("deeper.") and m not in {
+            "deeper.components.validation", "deeper.components.constraint_kinds",
+            "deeper.components.declaring", "deeper.components.constraints"}}
+        assert not heavy, f"{name} imports {sorted(heavy)}"
