@@ -187,3 +187,29 @@ def test_constraint_modules_import_neither_keras_nor_tensorflow():
             "deeper.components.validation", "deeper.components.constraint_kinds",
             "deeper.components.declaring", "deeper.components.constraints"}}
         assert not heavy, f"{name} imports {sorted(heavy)}"
+
+
+_NAN = float("nan")
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: registry.get("optimizers", keras.optimizers.SGD(momentum=_NAN)), ValueError,
+     "`momentum` must be in [0, 1). Received: momentum=nan"),
+    (lambda: registry.get("optimizers", {"module": "keras.optimizers", "class_name": "Adam",
+                                         "config": {"beta_1": 1.5}, "registered_name": None}),
+     ValueError, "`beta_1` must be in [0, 1). Received: beta_1=1.5"),
+    (lambda: registry.get("optimizers", "proximal_l1", optimizer=keras.optimizers.SGD(
+        learning_rate=keras.optimizers.schedules.ExponentialDecay(0.1, 10, -0.5))), ValueError,
+     "`decay_rate` must be in (0, inf). Received: decay_rate=-0.5"),
+    (lambda: registry.get("layers", "relu", max_value=_NAN), ValueError,
+     "`max_value` must be in [0, inf). Received: max_value=nan"),
+    (lambda: registry.get("losses", "multilabel_crossentropy", label_smoothing=2), ValueError,
+     "`label_smoothing` must be in [0, 1]. Received: label_smoothing=2.0"),
+    (lambda: registry.get("optimizers", "adamw", learning_rate=-1), ValueError,
+     "`learning_rate` must be a number in (0, inf) or a LearningRateSchedule. "
+     "Received: learning_rate=-1"),
+])
+def test_keras_objects_get_deepers_checks(build, error, message):
+    with pytest.raises(error) as info:
+        build()
+    assert str(info.value) == message
