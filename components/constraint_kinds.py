@@ -140,8 +140,8 @@ class AnyOf(Constraint):
                 return member.check(name, value)
             except (TypeError, ValueError) as err:
                 error = err
-        if len(fitting) == 1 and isinstance(fitting[0], Satisfies):
-            raise error  # e.g. a nested schedule's own, more precise error
+        if len(fitting) == 1 and not isinstance(fitting[0], Options):
+            raise error  # the one kind it can be says best what is wrong (a range, a schedule)
         kind = ValueError if fitting else TypeError
         raise kind(f"`{name}` must be {self.describe()}. {_received(name, value)}")
 

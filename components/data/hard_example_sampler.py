@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from deeper.components.constraints import Boolean, Integer, Real, Satisfies, Seed, declare
+from deeper.components.constraints import Boolean, Real, Satisfies, Seed, declare
 from deeper.components.data import checks
 from deeper.components.validation import check_number
 
@@ -110,7 +110,7 @@ class HardExampleSampler:
 
     _parameter_constraints = {"y": Satisfies(checks.nonnegative_labels, "class labels >= 0",
                                              bad=[[-3, 0, 1, 2], [0.5, 1, 0, 1], [[0, 1]]]),
-                              "batch_size": Integer(low=1), "mix": _MIX, "cap": _CAP,
+                              "mix": _MIX, "cap": _CAP,  # batch_size: in [1, n] below
                               "importance": Boolean(), "seed": Seed()}
 
     def __init__(self, x, y, *, batch_size, mix=0.5, cap=0.95, importance=False, seed=0):

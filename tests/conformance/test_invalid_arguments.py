@@ -206,8 +206,10 @@ _NAN = float("nan")
     (lambda: registry.get("losses", "multilabel_crossentropy", label_smoothing=2), ValueError,
      "`label_smoothing` must be in [0, 1]. Received: label_smoothing=2.0"),
     (lambda: registry.get("optimizers", "adamw", learning_rate=-1), ValueError,
+     "`learning_rate` must be in (0, inf). Received: learning_rate=-1.0"),
+    (lambda: registry.get("optimizers", "nadam", learning_rate="fast"), TypeError,
      "`learning_rate` must be a number in (0, inf) or a LearningRateSchedule. "
-     "Received: learning_rate=-1"),
+     "Received: learning_rate='fast'"),
 ])
 def test_keras_objects_get_deepers_checks(build, error, message):
     with pytest.raises(error) as info:
