@@ -11,18 +11,29 @@ Every component is registered twice:
 optimizers returns Keras's ``Adam``), so a user names a Keras built-in and a
 `deeper` component the same way.
 
+Each registered class declares the constraints of its arguments once, as
+``_parameter_constraints`` (see ``deeper.components.constraints``);
+``register`` makes its ``__init__`` check them, so building it by name, by
+hand or from a saved file (``from_config``) all refuse the same values, and
+``tests/conformance/test_invalid_arguments.py`` draws its invalid cases from
+them. Keras's own classes reached through ``get`` are checked against
+``keras_constraints.KERAS``.
+
 Each registration may also carry a *conformance spec*: the constructor
-arguments of a representative instance and a list of invalid arguments. The
-conformance suite in ``tests/conformance`` runs over every registered entry
-with a spec, so a new component is covered without editing the suite.
+arguments of a representative instance and a list of invalid arguments that
+the declarations cannot express (one argument against another, e.g.
+``max_lr <= min_lr``). The conformance suite in ``tests/conformance`` runs
+over every registered entry with a spec, so a new component is covered
+without editing the suite.
 
 Example:
 
 ```python
 from deeper.components.registry import register
 
-@register("layers", "scaled_tanh", example={}, invalid=[])
+@register("layers", "scaled_tanh", example={})
 class ScaledTanh(keras.layers.Layer):
+    _parameter_constraints = {}
     ...
 ```
 """
@@ -34,6 +45,8 @@ from collections.abc import Callable
 from typing import Any
 
 import keras
+
+from deeper.components.constraints import enforce, enforced, validate
 
 KINDS = (
     "layers",
@@ -84,11 +97,25 @@ class Entry:
     input_shape: tuple | None = None
 
     def build(self, **kwargs):
-        """Instantiate with `defaults` overridden by `kwargs`."""
-        return self.obj(**{**self.defaults, **kwargs})
+        """Instantiate with `defaults` overridden by `kwargs`, checked first.
+
+        The arguments are checked against the object's declared constraints
+        (`_parameter_constraints`, or `keras_constraints.KERAS` for Keras's own
+        classes), so a Keras class gets the same checks as a `deeper` one.
+        """
+        from deeper.components.keras_constraints import declaration
+
+        arguments = {**self.defaults, **kwargs}
+        constraints = declaration(self.obj)
+        if constraints and not enforced(self.obj):
+            arguments = validate(constraints, arguments)
+        return self.obj(**arguments)
 
 
 _REGISTRY: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+SINGULAR = {"layers": "layer", "initializers": "initializer", "regularizers": "regularizer",
+            "losses": "loss", "optimizers": "optimizer", "schedules": "schedule",
+            "callbacks": "callback"}
 
 
 def _check_kind(kind):
@@ -124,6 +151,7 @@ def register(
     _check_kind(kind)
 
     def decorator(obj):
+        obj = enforce(obj)  # its `_parameter_constraints` checked on every construction
         if serializable:
             obj = keras.saving.register_keras_serializable(package="deeper")(obj)
         add(
@@ -147,6 +175,8 @@ def add(kind, name, obj, *, defaults=None, example=None, invalid=(), input_shape
     defaults={"momentum": 0.9, "nesterov": True})`.
     """
     _check_kind(kind)
+    if isinstance(obj, type):
+        enforce(obj)  # a `deeper` class's `_parameter_constraints` checked in `__init__`
     if not isinstance(name, str) or not name:
         raise TypeError(f"`name` must be a non-empty string. Received: name={name!r}")
     if name in _REGISTRY[kind] and _REGISTRY[kind][name].obj is not obj:
@@ -187,41 +217,32 @@ def get(kind: str, identifier, **kwargs):
         identifier: a registered name (instantiated with its defaults, then
             `kwargs`), a Keras name (resolved by Keras's own `get`), a config
             dict, or an object that is returned as is.
-        **kwargs: constructor arguments overriding the registered defaults.
+        **kwargs: constructor arguments overriding the registered defaults,
+            checked against the component's declared constraints (or, for
+            Keras's own classes, `keras_constraints.KERAS`) before it is built.
 
     Returns:
         An instance (for names), or `identifier` itself when it is already an
         object.
 
     Raises:
-        ValueError: if the name is unknown both to `deeper` and to Keras.
+        ValueError: if the name is unknown both to `deeper` and to Keras, or a
+            value is out of its range (NaN, inf, negative rate, ...).
+        TypeError: if `identifier` is neither a name, a config dict nor an
+            object of `kind`, or an argument has the wrong type.
     """
+    from deeper.components import resolving  # it imports this module
+
     _check_kind(kind)
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        entry = _REGISTRY[kind].get(identifier)
-        if entry is None:
-            entry = _REGISTRY[kind].get(identifier.lower())
-        if entry is not None:
-            return entry.build(**kwargs)
-        getter = _KERAS_GETTERS.get(kind)
-        if getter is not None:
-            try:
-                obj = getter(identifier)
-            except (ValueError, TypeError, KeyError):
-                obj = None
-            if obj is not None:
-                if kwargs:
-                    if isinstance(obj, type):
-                        return obj(**kwargs)
-                    return obj.__class__.from_config({**obj.get_config(), **kwargs})
-                return obj
-        known = ", ".join(repr(n) for n in names(kind))
-        raise ValueError(
-            f"Unknown {kind[:-1]} name {identifier!r}: it is neither a `deeper` "
-            f"{kind[:-1]} ({known}) nor one of Keras's."
-        )
-    if isinstance(identifier, dict):
-        return keras.saving.deserialize_keras_object(identifier)
-    return identifier
+    return resolving.get(kind, identifier, **kwargs)
+
+
+def resolve(kind: str, identifier: str, argument: str = "identifier", **kwargs):
+    """The component of `kind` named `identifier`, built with `kwargs` (checked first).
+
+    The error for an unknown name names `argument` and lists the known names.
+    """
+    from deeper.components import resolving
+
+    _check_kind(kind)
+    return resolving.resolve(kind, identifier, argument, **kwargs)

@@ -132,6 +132,19 @@ def check_bool(name: str, value):
     return bool(value)
 
 
+SEED_HIGH = 2**32
+"""Seeds are integers in [0, 2**32): NumPy's, scikit-learn's and TensorFlow's common range."""
+
+
 def check_seed(name: str, value, *, allow_none: bool = False):
-    """Check a seed: a non-negative integer (or None if allowed)."""
-    return check_number(name, value, low=0, integer=True, allow_none=allow_none)
+    """Check a seed: an integer (not a float, not a bool) in [0, 2**32), or None if allowed."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"`{name}` must be an integer in [0, 2**32){' or None' if allow_none else ''}. "
+            f"{_received(name, value)} (of type {type(value).__name__})"
+        )
+    if not 0 <= value < SEED_HIGH:
+        raise ValueError(f"`{name}` must be an integer in [0, 2**32). {_received(name, value)}")
+    return int(value)

@@ -66,7 +66,8 @@ def test_get_resolves_deeper_names_with_defaults_then_keras_names():
 
 
 def test_get_unknown_name_lists_known_names():
-    with pytest.raises(ValueError, match=r"Unknown optimizer name 'nesterof'.*'nesterov'"):
+    with pytest.raises(ValueError, match=r"`identifier` must be a `deeper` optimizer name "
+                                         r".*'nesterov'.*Received: identifier='nesterof'"):
         optimizers.get("nesterof")
     with pytest.raises(ValueError, match=r"`kind` must be one of"):
         registry.get("metrics", "x")

@@ -6,16 +6,15 @@ import keras
 
 from deeper.components.callbacks import model_tools
 from deeper.components.callbacks.train_val_gap_monitor import MODES, train_val_gap
+from deeper.components.constraints import Boolean, Integer, Options, Real, String
 from deeper.components.registry import register
-from deeper.components.validation import check_bool, check_choice, check_number, check_type
 
 
 @register(
     "callbacks", "gap_early_stopping",
     example={"monitor": "val_loss", "patience": 3, "restore_best_weights": True,
              "gap_monitor": "loss", "gap_threshold": 0.3, "gap_patience": 1},
-    invalid=[({"gap_threshold": -1}, "gap_threshold"), ({"gap_patience": -1}, "gap_patience"),
-             ({"patience": -2}, "patience"), ({"gap_mode": "down"}, "gap_mode")],
+    invalid=[({"gap_monitor": "val_loss"}, "gap_monitor")],
     serializable=False,
 )
 class GapEarlyStopping(keras.callbacks.EarlyStopping):
@@ -59,29 +58,27 @@ class GapEarlyStopping(keras.callbacks.EarlyStopping):
         criteria stop on the gap between validation and best losses).
     """
 
+    _parameter_constraints = {
+        "monitor": String(), "min_delta": Real(), "patience": Integer(low=0),
+        "verbose": Integer(low=0), "mode": Options(*MODES), "baseline": Real(allow_none=True),
+        "restore_best_weights": Boolean(), "start_from_epoch": Integer(low=0),
+        "gap_monitor": String(), "gap_threshold": Real(low=0, low_open=True, allow_none=True),
+        "gap_patience": Integer(low=0), "gap_mode": Options(*MODES)}
+
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0, *,
                  gap_monitor="loss", gap_threshold=None, gap_patience=0, gap_mode="auto"):
-        check_number("min_delta", min_delta)
-        patience = check_number("patience", patience, low=0, integer=True)
-        check_number("start_from_epoch", start_from_epoch, low=0, integer=True)
-        check_bool("restore_best_weights", restore_best_weights)
-        check_choice("mode", mode, MODES)
-        check_number("verbose", verbose, low=0, integer=True)
-        check_number("baseline", baseline, allow_none=True)
         super().__init__(monitor=monitor, min_delta=min_delta, patience=patience,
                          verbose=verbose, mode=mode, baseline=baseline,
                          restore_best_weights=restore_best_weights,
                          start_from_epoch=start_from_epoch)
-        check_type("gap_monitor", gap_monitor, str, description="a metric name")
-        if not gap_monitor or gap_monitor.startswith("val_"):
+        if gap_monitor.startswith("val_"):
             raise ValueError("`gap_monitor` must be a metric name without the `val_` prefix. "
                              f"Received: gap_monitor={gap_monitor!r}")
         self.gap_monitor = gap_monitor
-        self.gap_threshold = check_number("gap_threshold", gap_threshold, low=0, low_open=True,
-                                          allow_none=True)
-        self.gap_patience = check_number("gap_patience", gap_patience, low=0, integer=True)
-        self.gap_mode = check_choice("gap_mode", gap_mode, MODES)
+        self.gap_threshold = gap_threshold
+        self.gap_patience = gap_patience
+        self.gap_mode = gap_mode
         self._config = {"monitor": monitor, "min_delta": min_delta, "patience": patience,
                         "verbose": verbose, "mode": mode, "baseline": baseline,
                         "restore_best_weights": restore_best_weights,

@@ -9,8 +9,8 @@ import numpy as np
 
 from deeper.components.callbacks import model_tools
 from deeper.components.callbacks.gradient_check import gradient_check
+from deeper.components.constraints import Boolean, Integer, Options, Real, Seed
 from deeper.components.registry import register
-from deeper.components.validation import check_bool, check_choice, check_number, check_seed
 
 
 class GradientCheckError(RuntimeError):
@@ -21,9 +21,7 @@ class GradientCheckError(RuntimeError):
     "callbacks", "gradient_check",
     example={"x": [[0.5, -1.0, 2.0, 0.0], [1.0, 0.25, -0.5, 1.5]], "y": [0, 2],
              "every_epochs": 2, "threshold": 1e-4},
-    invalid=[({"threshold": -1}, "threshold"), ({"epsilon": 0.0}, "epsilon"),
-             ({"every_epochs": 0}, "every_epochs"), ({"y": [0]}, "y"),
-             ({"on_failure": "ignore"}, "on_failure")],
+    invalid=[({"y": [0]}, "y"), ({"x": []}, "x")],
     serializable=False,
 )
 class GradientCheck(keras.callbacks.Callback):
@@ -68,6 +66,12 @@ class GradientCheck(keras.callbacks.Callback):
         CS231n, "Neural Networks Part 3: Learning and Evaluation", gradient checks.
     """
 
+    _parameter_constraints = {
+        "every_epochs": Integer(low=1), "num_params": Integer(low=1),
+        "epsilon": Real(low=0, low_open=True, allow_none=True),
+        "threshold": Real(low=0, low_open=True, allow_none=True),
+        "on_failure": Options("warn", "raise"), "float64": Boolean(), "seed": Seed()}
+
     def __init__(self, x, y, *, every_epochs=1, num_params=3, epsilon=None, threshold=None,
                  on_failure="warn", float64=True, seed=0):
         super().__init__()
@@ -79,14 +83,13 @@ class GradientCheck(keras.callbacks.Callback):
         if self.y.ndim < 1 or len(self.y) != len(self.x):
             raise ValueError(f"`y` must hold one target per example of `x` ({len(self.x)}). "
                              f"Received: y of shape {self.y.shape}")
-        self.every_epochs = check_number("every_epochs", every_epochs, low=1, integer=True)
-        self.num_params = check_number("num_params", num_params, low=1, integer=True)
-        self.epsilon = check_number("epsilon", epsilon, low=0, low_open=True, allow_none=True)
-        self.threshold = check_number("threshold", threshold, low=0, low_open=True,
-                                      allow_none=True)
-        self.on_failure = check_choice("on_failure", on_failure, ("warn", "raise"))
-        self.float64 = check_bool("float64", float64)
-        self.seed = check_seed("seed", seed)
+        self.every_epochs = every_epochs
+        self.num_params = num_params
+        self.epsilon = epsilon
+        self.threshold = threshold
+        self.on_failure = on_failure
+        self.float64 = float64
+        self.seed = seed
         self.results = []
 
     def get_config(self):

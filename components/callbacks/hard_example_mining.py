@@ -6,15 +6,19 @@ import keras
 import numpy as np
 
 from deeper.components.callbacks import model_tools
+from deeper.components.constraints import InstanceOf, Integer, Satisfies
 from deeper.components.data.hard_example_sampler import HardExampleSampler
 from deeper.components.registry import register
-from deeper.components.validation import check_number, check_type
 
 
 def _per_example(loss):
     """A function (y_true, y_pred) -> per-example losses, from a Keras loss name/object/function."""
     if isinstance(loss, str):
-        loss = keras.losses.get(loss)
+        try:
+            loss = keras.losses.get(loss)
+        except ValueError:
+            raise ValueError(f"`loss` must be a Keras loss name (such as 'mse'). "
+                             f"Received: loss={loss!r}") from None
     if isinstance(loss, keras.losses.Loss):
         return loss.call  # the per-example hook, before the reduction
     if callable(loss):
@@ -33,8 +37,6 @@ _EXAMPLE_SAMPLER = HardExampleSampler(
     "callbacks", "hard_example_mining",
     example={"sampler": _EXAMPLE_SAMPLER, "every": 1, "loss": None, "batch_size": 1024,
              "verbose": 0},
-    invalid=[({"sampler": None}, "sampler"), ({"every": 0}, "every"),
-             ({"batch_size": 0}, "batch_size"), ({"loss": 3}, "loss")],
     serializable=False,
 )
 class HardExampleMining(keras.callbacks.Callback):
@@ -81,16 +83,22 @@ class HardExampleMining(keras.callbacks.Callback):
         Created Equal" (ICML 2018).
     """
 
+    _parameter_constraints = {
+        "sampler": InstanceOf(HardExampleSampler, "a deeper.components.data.HardExampleSampler"),
+        "every": Integer(low=1), "loss": Satisfies(
+            lambda name, value: (_per_example(value), value)[1], "a Keras loss",
+            allow_none=True, bad=[3, 1.5, True, "no_such_loss", ""]),
+        "batch_size": Integer(low=1), "verbose": Integer(low=0)}
+
     def __init__(self, sampler, every=1, loss=None, batch_size=1024, verbose=0):
         super().__init__()
-        self.sampler = check_type("sampler", sampler, HardExampleSampler,
-                                  description="a deeper.components.data.HardExampleSampler")
-        self.every = check_number("every", every, low=1, integer=True)
+        self.sampler = sampler
+        self.every = every
         if loss is not None:
             _per_example(loss)
         self.loss = loss
-        self.batch_size = check_number("batch_size", batch_size, low=1, integer=True)
-        self.verbose = check_number("verbose", verbose, low=0, integer=True)
+        self.batch_size = batch_size
+        self.verbose = verbose
         self.losses = None
         self.scored_epochs = []
 

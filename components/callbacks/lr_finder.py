@@ -8,8 +8,9 @@ import keras
 import numpy as np
 
 from deeper.components.callbacks import model_tools
+from deeper.components.constraints import Boolean, Integer, Options, Real
 from deeper.components.registry import register
-from deeper.components.validation import check_bool, check_choice, check_number
+from deeper.components.validation import check_number
 
 SUGGESTIONS = ("min_div_10", "steepest")
 
@@ -17,10 +18,7 @@ SUGGESTIONS = ("min_div_10", "steepest")
 @register(
     "callbacks", "lr_finder",
     example={"min_lr": 1e-4, "max_lr": 1.0, "num_steps": 10},
-    invalid=[({"min_lr": 0.0}, "min_lr"), ({"max_lr": float("nan")}, "max_lr"),
-             ({"min_lr": 1.0, "max_lr": 0.1}, "max_lr"), ({"num_steps": 1}, "num_steps"),
-             ({"smoothing": 1.0}, "smoothing"), ({"diverge_factor": 1.0}, "diverge_factor"),
-             ({"suggestion": "valley"}, "suggestion")],
+    invalid=[({"min_lr": 1.0, "max_lr": 0.1}, "max_lr")],  # max_lr <= min_lr
     serializable=False,
 )
 class LRFinder(keras.callbacks.Callback):
@@ -79,17 +77,22 @@ class LRFinder(keras.callbacks.Callback):
         2017, section 3.3; Howard & Gugger, fastai (`Learner.lr_find`).
     """
 
+    _parameter_constraints = {
+        "min_lr": Real(low=0, low_open=True), "max_lr": Real(low=0, low_open=True),
+        "num_steps": Integer(low=2), "smoothing": Real(0, 1, high_open=True),
+        "diverge_factor": Real(low=1, low_open=True), "suggestion": Options(*SUGGESTIONS),
+        "restore": Boolean()}
+
     def __init__(self, min_lr=1e-7, max_lr=10.0, num_steps=100, smoothing=0.98,
                  diverge_factor=4.0, suggestion="min_div_10", restore=True):
         super().__init__()
-        self.min_lr = check_number("min_lr", min_lr, low=0, low_open=True)
+        self.min_lr = min_lr
         self.max_lr = check_number("max_lr", max_lr, low=self.min_lr, low_open=True)
-        self.num_steps = check_number("num_steps", num_steps, low=2, integer=True)
-        self.smoothing = check_number("smoothing", smoothing, low=0, high=1, high_open=True)
-        self.diverge_factor = check_number("diverge_factor", diverge_factor, low=1,
-                                           low_open=True)
-        self.suggestion = check_choice("suggestion", suggestion, SUGGESTIONS)
-        self.restore = check_bool("restore", restore)
+        self.num_steps = num_steps
+        self.smoothing = smoothing
+        self.diverge_factor = diverge_factor
+        self.suggestion = suggestion
+        self.restore = restore
         self._reset()
 
     def _reset(self):

@@ -10,6 +10,7 @@ import numpy as np
 
 from deeper.components.callbacks import model_tools
 from deeper.components.callbacks.find_nonfinite import count_nonfinite, find_nonfinite
+from deeper.components.constraints import Integer
 from deeper.components.registry import register
 from deeper.components.validation import check_number
 
@@ -17,7 +18,7 @@ from deeper.components.validation import check_number
 @register(
     "callbacks", "nan_guard",
     example={"verbose": 0},
-    invalid=[({"x": [[1.0, 2.0, 3.0, 4.0]]}, "y"), ({"verbose": -1}, "verbose")],
+    invalid=[({"x": [[1.0, 2.0, 3.0, 4.0]]}, "y")],
     serializable=False,
 )
 class NaNGuard(keras.callbacks.Callback):
@@ -56,6 +57,8 @@ class NaNGuard(keras.callbacks.Callback):
     guard.report   # None, or {"epoch": ..., "batch": ..., "layer": "dense_2", ...}
     ```
     """
+
+    _parameter_constraints = {"verbose": Integer(low=0)}
 
     def __init__(self, x=None, y=None, *, verbose=1):
         super().__init__()

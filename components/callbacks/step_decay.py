@@ -5,17 +5,13 @@ from __future__ import annotations
 import keras
 
 from deeper.components.callbacks import model_tools
+from deeper.components.constraints import Integer, Real
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
 @register(
     "callbacks", "step_decay",
     example={"initial_learning_rate": 0.1, "drop": 2.0, "every_epochs": 1},
-    invalid=[({"initial_learning_rate": 0.0}, "initial_learning_rate"),
-             ({"initial_learning_rate": float("nan")}, "initial_learning_rate"),
-             ({"drop": 0.5}, "drop"), ({"every_epochs": 0}, "every_epochs"),
-             ({"verbose": -1}, "verbose")],
     serializable=False,
 )
 class StepDecay(keras.callbacks.Callback):
@@ -57,13 +53,16 @@ class StepDecay(keras.callbacks.Callback):
         Krizhevsky et al. 2012 divide by 10 when the validation error stalls.
     """
 
+    _parameter_constraints = {
+        "initial_learning_rate": Real(low=0, low_open=True), "drop": Real(low=1),
+        "every_epochs": Integer(low=1), "verbose": Integer(low=0)}
+
     def __init__(self, initial_learning_rate, drop=10.0, every_epochs=10, verbose=0):
         super().__init__()
-        self.initial_learning_rate = check_number("initial_learning_rate", initial_learning_rate,
-                                                  low=0, low_open=True)
-        self.drop = check_number("drop", drop, low=1)
-        self.every_epochs = check_number("every_epochs", every_epochs, low=1, integer=True)
-        self.verbose = check_number("verbose", verbose, low=0, integer=True)
+        self.initial_learning_rate = initial_learning_rate
+        self.drop = drop
+        self.every_epochs = every_epochs
+        self.verbose = verbose
         self.learning_rates = {}
 
     def rate(self, epoch):

@@ -8,8 +8,8 @@ import warnings
 import keras
 
 from deeper.components.callbacks import model_tools
+from deeper.components.constraints import Integer, Options, Real, String
 from deeper.components.registry import register
-from deeper.components.validation import check_choice, check_number, check_type
 
 MODES = ("auto", "min", "max")
 
@@ -37,8 +37,7 @@ def train_val_gap(logs, monitor, mode="auto"):
 @register(
     "callbacks", "train_val_gap_monitor",
     example={"monitor": "loss", "threshold": 0.2, "mode": "auto", "verbose": 0},
-    invalid=[({"threshold": -1}, "threshold"), ({"threshold": 0}, "threshold"),
-             ({"mode": "up"}, "mode"), ({"monitor": ""}, "monitor")],
+    invalid=[({"monitor": "val_loss"}, "monitor")],
     serializable=False,
 )
 class TrainValGapMonitor(keras.callbacks.Callback):
@@ -79,16 +78,19 @@ class TrainValGapMonitor(keras.callbacks.Callback):
         train/validation accuracy gap.
     """
 
+    _parameter_constraints = {
+        "monitor": String(), "threshold": Real(low=0, low_open=True),
+        "mode": Options(*MODES), "verbose": Integer(low=0)}
+
     def __init__(self, monitor="loss", threshold=0.1, mode="auto", verbose=0):
         super().__init__()
-        check_type("monitor", monitor, str, description="a metric name")
-        if not monitor or monitor.startswith("val_"):
+        if monitor.startswith("val_"):
             raise ValueError("`monitor` must be a metric name without the `val_` prefix. "
                              f"Received: monitor={monitor!r}")
         self.monitor = monitor
-        self.threshold = check_number("threshold", threshold, low=0, low_open=True)
-        self.mode = check_choice("mode", mode, MODES)
-        self.verbose = check_number("verbose", verbose, low=0, integer=True)
+        self.threshold = threshold
+        self.mode = mode
+        self.verbose = verbose
         self.gaps = []
         self.exceeded_epochs = []
 

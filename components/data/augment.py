@@ -8,8 +8,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from deeper.components.constraints import Integer, Options, Real, Seed, declare
 from deeper.components.data import augmentation_ops as ops
-from deeper.components.validation import check_choice, check_number, check_seed
 
 FLIPS = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -26,6 +26,14 @@ def _value_range(value_range):
     return float(value_range[0]), float(value_range[1])
 
 
+def _images():
+    return {"dataset": tf.data.Dataset.from_tensor_slices(
+        (np.zeros((4, 8, 8, 3), "float32"), np.zeros(4, "int64"))).batch(2)}
+
+
+@declare({"flip": Options(*FLIPS, allow_none=True), "crop_padding": Integer(low=0),
+          "contrast": Real(0, 1, high_open=True), "tint": Real(0, 1, high_open=True),
+          "seed": Seed()}, example=_images)
 def augment(dataset, *, flip="horizontal", crop_padding=4, contrast=0.2, tint=0.1,
             value_range=None, seed=0):
     """Augments a batched image dataset: flip, random crop, contrast and tint.
@@ -87,12 +95,12 @@ def augment(dataset, *, flip="horizontal", crop_padding=4, contrast=0.2, tint=0.
     x_spec = ops.check_dataset(
         dataset, (4,), "image batches of shape (batch, height, width, channels): use "
         "data.augment_1d for signals such as MNIST-1D")
-    flip = check_choice("flip", flip, FLIPS, allow_none=True)
-    crop_padding = check_number("crop_padding", crop_padding, low=0, integer=True)
-    contrast = check_number("contrast", contrast, low=0, high=1, high_open=True)
-    tint = check_number("tint", tint, low=0, high=1, high_open=True)
+    flip = flip
+    crop_padding = crop_padding
+    contrast = contrast
+    tint = tint
     value_range = _value_range(value_range)
-    seed = check_seed("seed", seed)
+    seed = seed
     dtype = x_spec.dtype if x_spec.dtype.is_floating else tf.float32
     flipper = keras.layers.RandomFlip(flip, data_format="channels_last",
                                       dtype=dtype.name) if flip else None

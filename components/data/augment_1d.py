@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from deeper.components.constraints import Integer, Real, Seed, declare
 from deeper.components.data import augmentation_ops as ops
-from deeper.components.validation import check_number, check_seed
 
 
+@declare({"max_shift": Integer(low=0), "scale": Real(0, 1, high_open=True), "seed": Seed()},
+         example=lambda: {"dataset": tf.data.Dataset.from_tensor_slices(
+             (tf.zeros((4, 10)), tf.zeros(4, "int64"))).batch(2)})
 def augment_1d(dataset, *, max_shift=3, scale=0.1, seed=0):
     """Augments a batched dataset of 1-D signals: random shift and amplitude scale.
 
@@ -50,9 +53,9 @@ def augment_1d(dataset, *, max_shift=3, scale=0.1, seed=0):
     x_spec = ops.check_dataset(
         dataset, (2, 3), "signal batches of shape (batch, length) or (batch, length, channels): "
         "use data.augment for images")
-    max_shift = check_number("max_shift", max_shift, low=0, integer=True)
-    scale = check_number("scale", scale, low=0, high=1, high_open=True)
-    seed = check_seed("seed", seed)
+    max_shift = max_shift
+    scale = scale
+    seed = seed
     dtype = x_spec.dtype if x_spec.dtype.is_floating else tf.float32
 
     def transform(key, element):

@@ -7,6 +7,7 @@ import math
 import keras
 import numpy as np
 
+from deeper.components.constraints import Satisfies
 from deeper.components.data.batches import float64_batches
 from deeper.components.registry import register
 
@@ -31,7 +32,7 @@ def _check_axis(axis):
     "layers",
     "centering",
     example={"axis": -1},
-    invalid=[({"axis": 0}, "axis"), ({"axis": "last"}, "axis"), ({"axis": (1, 1)}, "axis")],
+    invalid=[({"axis": 0}, "axis")],  # the batch axis
     input_shape=(4, 3),
 )
 class Centering(keras.layers.Layer):
@@ -65,6 +66,10 @@ class Centering(keras.layers.Layer):
     Reference:
         LeCun, Bottou, Orr & Mueller, "Efficient BackProp", 1998, section 4.3.
     """
+
+    _parameter_constraints = {"axis": Satisfies(
+        lambda name, value: _check_axis(value), "None, an integer or a tuple of integers",
+        allow_none=True, bad=["last", (1, 1), 1.5, True, [0.5]])}
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -25,8 +25,17 @@ def inputs(name, x):
     if bad.any():
         first = int(np.flatnonzero(bad.reshape(len(array), -1).any(axis=1))[0])
         raise ValueError(f"`{name}` contains {int(bad.sum())} NaN or inf values (first in "
-                         f"example {first}); clean or impute them before training.")
+                         f"example {first}); clean or impute them before training. "
+                         f"Received: {name} with {int(bad.sum())} non-finite values")
     return array
+
+
+def nonnegative_labels(name, y):
+    """`y` as int64 class labels >= 0 (one per example; the count is checked by the caller)."""
+    array = np.asarray(y)
+    y = labels(name, y, len(array) if array.ndim else -1)
+    label_range(name, y, np.inf)
+    return y
 
 
 def labels(name, y, n):
@@ -59,5 +68,6 @@ def label_range(name, y, num_classes):
     """Every label in [0, num_classes)."""
     bad = (y < 0) | (y >= num_classes)
     if bad.any():
-        raise ValueError(f"`{name}` labels must be in [0, {num_classes}). Received: "
+        span = f"[0, {num_classes})" if np.isfinite(num_classes) else "[0, inf)"
+        raise ValueError(f"`{name}` labels must be in {span}. Received: "
                          f"{int(bad.sum())} labels outside, e.g. {name}={int(y[bad][0])}")

@@ -8,8 +8,18 @@ import os
 
 import numpy as np
 
+from deeper.components.constraints import (
+    Boolean,
+    Integer,
+    Options,
+    Real,
+    Satisfies,
+    Seed,
+    String,
+    declare,
+)
 from deeper.components.data import checks, tfds_loader
-from deeper.components.validation import check_bool, check_number, check_seed
+from deeper.components.validation import check_number
 
 MNIST1D_PUBLISHED = {
     # Greydanus 2020, "Scaling down deep learning", table 1 (test accuracy).
@@ -116,6 +126,20 @@ def _split(x, y, fraction, seed, num_classes, what, *, per_class_kept=1, after_t
         src[i], dst[j] = dst[j], src[i]
 
 
+_FRACTION = Real(0, 1, low_open=True, high_open=True)
+INPUTS = Satisfies(checks.inputs, "a finite numeric array of shape (examples, ...)",
+                   bad=[[], [[float("nan"), 1.0]], [[float("inf")]], [["a", "b"]], [1.0, 2.0], 3])
+
+
+def _example_arrays():
+    rng = np.random.default_rng(0)
+    return {"x": rng.normal(size=(30, 3)), "y": np.arange(30) % 3}
+
+
+@declare({"x": INPUTS, "x_test": Satisfies(checks.inputs, INPUTS.description, allow_none=True,
+                                           bad=INPUTS.bad), "val_fraction": _FRACTION,
+          "test_fraction": _FRACTION, "seed": Seed(), "name": String(),
+          "num_classes": Integer(low=2, allow_none=True)}, example=_example_arrays)
 def from_arrays(x, y, *, x_test=None, y_test=None, val_fraction=0.1, test_fraction=0.2, seed=0,
                 name="arrays", num_classes=None, published=None):
     """Make a `Dataset` from your own arrays, checking them first.
@@ -156,18 +180,11 @@ def from_arrays(x, y, *, x_test=None, y_test=None, val_fraction=0.1, test_fracti
     ds = from_arrays(x, y, val_fraction=0.1, seed=0)
     ```
     """
-    val_fraction = check_number("val_fraction", val_fraction, low=0, high=1, low_open=True,
-                                high_open=True)
-    test_fraction = check_number("test_fraction", test_fraction, low=0, high=1, low_open=True,
-                                 high_open=True)
-    seed = check_seed("seed", seed)
     if (x_test is None) != (y_test is None):
         raise ValueError("`x_test` and `y_test` must be given together. Received: only "
                          f"{'x_test' if y_test is None else 'y_test'}")
-    x = checks.inputs("x", x)
     y = checks.labels("y", y, len(x))
     if x_test is not None:
-        x_test = checks.inputs("x_test", x_test)
         y_test = checks.labels("y_test", y_test, len(x_test))
         if x_test.shape[1:] != x.shape[1:]:
             raise ValueError(f"`x_test` examples must have the shape of `x` examples, "
@@ -202,6 +219,16 @@ def _mnist1d_arrays():
     return d["x"], d["y"], d["x_test"], d["y_test"]
 
 
+def _path(name, value):
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+        raise TypeError(f"`{name}` must be a path or None. Received: {name}={value!r} "
+                        f"(of type {type(value).__name__})")
+    return os.fspath(value)
+
+
+@declare({"name": Options(*NAMES), "seed": Seed(), "val_fraction": _FRACTION,
+          "data_dir": Satisfies(_path, "a path", allow_none=True, bad=[3, b"x", ["d"]]),
+          "download": Boolean()}, example=lambda: {"name": "digits"})
 def load(name, *, seed=0, val_fraction=0.1, data_dir=None, download=True):
     """Load a named dataset as a `Dataset`.
 
@@ -238,17 +265,6 @@ def load(name, *, seed=0, val_fraction=0.1, data_dir=None, download=True):
     ds.x_train.shape, ds.num_classes   # ((3600, 40), 10)
     ```
     """
-    if not isinstance(name, str) or name not in NAMES:
-        raise ValueError(f"`name` must be one of {', '.join(repr(n) for n in NAMES)}. "
-                         f"Received: name={name!r}")
-    seed = check_seed("seed", seed)
-    val_fraction = check_number("val_fraction", val_fraction, low=0, high=1, low_open=True,
-                                high_open=True)
-    download = check_bool("download", download)
-    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
-        raise TypeError(f"`data_dir` must be a path or None. Received: data_dir={data_dir!r} "
-                        f"(of type {type(data_dir).__name__})")
-    data_dir = None if data_dir is None else os.fspath(data_dir)
     if name == "mnist1d":
         x, y, x_test, y_test = _mnist1d_arrays()
         return from_arrays(x, y, x_test=x_test, y_test=y_test, val_fraction=val_fraction,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from deeper.components.constraints import Integer, Real, Seed, declare
 from deeper.components.data.drifting_stream import DriftingStream
-from deeper.components.validation import check_number, check_seed
 
 
 class GaussianStream(DriftingStream):
@@ -24,6 +24,9 @@ class GaussianStream(DriftingStream):
         return x.astype("float32"), y.astype("int64")
 
 
+@declare({"steps": Integer(low=2), "batch_size": Integer(low=1), "num_classes": Integer(low=2),
+          "radius": Real(low=0, low_open=True), "noise": Real(low=0, low_open=True),
+          "revolutions": Real(), "seed": Seed()}, example=lambda: {"steps": 10})
 def drifting_gaussians(steps=300, *, batch_size=10, num_classes=3, radius=2.0, noise=0.6,
                        revolutions=1.0, seed=0):
     """A stream of 2-D Gaussian classes whose means rotate about the origin.
@@ -67,12 +70,12 @@ def drifting_gaussians(steps=300, *, batch_size=10, num_classes=3, radius=2.0, n
         LeCun, Bottou, Orr & Mueller, "Efficient BackProp", 1998, section 4.1.
     """
     config = {
-        "steps": check_number("steps", steps, low=2, integer=True),
-        "batch_size": check_number("batch_size", batch_size, low=1, integer=True),
-        "num_classes": check_number("num_classes", num_classes, low=2, integer=True),
-        "radius": check_number("radius", radius, low=0, low_open=True),
-        "noise": check_number("noise", noise, low=0, low_open=True),
-        "revolutions": check_number("revolutions", revolutions),
-        "seed": check_seed("seed", seed),
+        "steps": steps,
+        "batch_size": batch_size,
+        "num_classes": num_classes,
+        "radius": radius,
+        "noise": noise,
+        "revolutions": revolutions,
+        "seed": seed,
     }
     return GaussianStream(None, None, config["num_classes"], config)._fill()

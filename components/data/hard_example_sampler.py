@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from deeper.components.validation import check_bool, check_number, check_seed
+from deeper.components.constraints import Boolean, Real, Satisfies, Seed, declare
+from deeper.components.data import checks
+from deeper.components.validation import check_number
+
+_MIX = Real(0, 1)
+_CAP = Real(0, 1, low_open=True, allow_none=True)
 
 
+@declare({"mix": _MIX, "cap": _CAP}, example=lambda: {"losses": np.arange(4.0)})
 def hard_example_probabilities(losses, *, mix=0.5, cap=0.95):
     """Sampling probabilities from per-example losses, capped and mixed with uniform.
 
@@ -27,8 +33,6 @@ def hard_example_probabilities(losses, *, mix=0.5, cap=0.95):
     Returns:
         A float64 NumPy array of N probabilities summing to 1.
     """
-    mix = check_number("mix", mix, low=0, high=1)
-    cap = check_number("cap", cap, low=0, low_open=True, high=1, allow_none=True)
     losses = np.asarray(losses, dtype="float64")
     if losses.ndim != 1 or len(losses) == 0:
         raise ValueError("`losses` must be a non-empty 1-D array of per-example losses. "
@@ -104,6 +108,11 @@ class HardExampleSampler:
         Learning with Importance Sampling", ICML 2018.
     """
 
+    _parameter_constraints = {"y": Satisfies(checks.nonnegative_labels, "class labels >= 0",
+                                             bad=[[-3, 0, 1, 2], [0.5, 1, 0, 1], [[0, 1]]]),
+                              "mix": _MIX, "cap": _CAP,  # batch_size: in [1, n] below
+                              "importance": Boolean(), "seed": Seed()}
+
     def __init__(self, x, y, *, batch_size, mix=0.5, cap=0.95, importance=False, seed=0):
         x, y = np.asarray(x), np.asarray(y)
         for arg, array in (("x", x), ("y", y)):
@@ -118,13 +127,11 @@ class HardExampleSampler:
         self.x, self.y = x, y
         n = len(x)
         self.batch_size = check_number("batch_size", batch_size, low=1, high=n, integer=True)
-        self.mix = check_number("mix", mix, low=0, high=1)
-        self.cap = check_number("cap", cap, low=0, low_open=True, high=1, allow_none=True)
-        self.importance = check_bool("importance", importance)
+        self.mix, self.cap, self.importance = mix, cap, importance
         if self.importance and self.mix == 0:
             raise ValueError("`mix` must be > 0 when importance=True (the weights 1 / (N p) "
                              "are unbounded otherwise). Received: mix=0")
-        self.seed = check_seed("seed", seed)
+        self.seed = seed
         self.probabilities = np.full(n, 1.0 / n)
         self._variable = None
         self._dataset = None
@@ -224,3 +231,7 @@ class HardExampleSampler:
                             deterministic=True).prefetch(tf.data.AUTOTUNE)
         dataset.deeper_epoch_counters = (epoch,)  # set by callbacks.ExactCheckpoint
         return dataset
+
+
+declare(HardExampleSampler._parameter_constraints, example=lambda: {
+    "x": np.zeros((6, 2), "float32"), "y": np.arange(6) % 2, "batch_size": 2})(HardExampleSampler)

@@ -7,22 +7,15 @@ import math
 import keras
 import numpy as np
 
+from deeper.components.constraints import Boolean, Integer, Real
 from deeper.components.data.batches import float64_batches
 from deeper.components.registry import register
-from deeper.components.validation import check_bool, check_number
 
 
 @register(
     "layers",
     "pca_whitening",
     example={"n_components": 3, "zca": False, "epsilon": 1e-5},
-    invalid=[
-        ({"n_components": 0}, "n_components"),
-        ({"n_components": 2.5}, "n_components"),
-        ({"zca": "yes"}, "zca"),
-        ({"epsilon": -1.0}, "epsilon"),
-        ({"epsilon": float("nan")}, "epsilon"),
-    ],
     input_shape=(6,),
 )
 class PCAWhitening(keras.layers.Layer):
@@ -74,12 +67,14 @@ class PCAWhitening(keras.layers.Layer):
         The American Statistician, 2018.
     """
 
+    _parameter_constraints = {"n_components": Integer(low=1, allow_none=True), "zca": Boolean(),
+                              "epsilon": Real(low=0)}
+
     def __init__(self, n_components=None, zca=False, epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
-        self.n_components = check_number(
-            "n_components", n_components, low=1, integer=True, allow_none=True)
-        self.zca = check_bool("zca", zca)
-        self.epsilon = check_number("epsilon", epsilon, low=0)
+        self.n_components = n_components
+        self.zca = zca
+        self.epsilon = epsilon
         self._adapted = False
 
     @property

@@ -6,12 +6,16 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from deeper.components.constraints import AnyOf, Boolean, Integer, Options, Seed, declare
 from deeper.components.data.stratified import class_ids, stratified_order
-from deeper.components.validation import check_bool, check_choice, check_number, check_seed
 
 BATCHINGS = ("shuffle", "stratified")
 
 
+@declare({"batch_size": AnyOf(Integer(low=1), Options("full")), "shuffle": Boolean(),
+          "seed": Seed(), "drop_remainder": Boolean(), "batching": Options(*BATCHINGS)},
+          example=lambda: {"x": np.zeros((8, 2), "float32"), "y": np.arange(8) % 2,
+                           "batch_size": 4})
 def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False,
              batching="shuffle"):
     """Build a `tf.data.Dataset` of `(x_batch, y_batch)` for `model.fit`.
@@ -90,16 +94,16 @@ def pipeline(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False,
                 f"Received: batch_size={batch_size!r}"
             )
         batch_size = n
-    batch_size = check_number("batch_size", batch_size, low=1, integer=True)
-    shuffle = check_bool("shuffle", shuffle)
-    seed = check_seed("seed", seed)
-    drop_remainder = check_bool("drop_remainder", drop_remainder)
+    batch_size = batch_size
+    shuffle = shuffle
+    seed = seed
+    drop_remainder = drop_remainder
     if batch_size > n:
         raise ValueError(
             f"`batch_size` must be at most the number of examples ({n}), or 'full' for "
             f"one batch of all of them. Received: batch_size={batch_size}"
         )
-    batching = check_choice("batching", batching, BATCHINGS)
+    batching = batching
     if batching == "stratified":
         if not shuffle:
             raise ValueError("`shuffle` must be True with batching='stratified' (it draws a "

@@ -7,11 +7,34 @@ import numbers
 import keras
 import numpy as np
 
-from deeper.components.validation import check_choice, check_type
+from deeper.components.constraints import Options, Satisfies, declare
+from deeper.components.data import checks
 
 MODES = ("feature", "channel", "global")
 
 
+def _shape(name, value):
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"`{name}` must be a tuple of integers. Received: {name}={value!r} "
+                        f"(of type {type(value).__name__})")
+    if not value or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
+                            and d >= 1 for d in value):
+        raise ValueError(f"`{name}` must be a non-empty tuple of positive integers. "
+                         f"Received: {name}={value!r}")
+    return tuple(value)
+
+
+def _finite(name, value):
+    checks.inputs(name, value)  # the check only: the statistics use the data in float64
+    return value
+
+
+@declare({"mode": Options(*MODES),
+          "input_shape": Satisfies(_shape, "a tuple of positive integers", allow_none=True,
+                                   bad=[(), (0,), (2.5,), (True,), 3, "4"]),
+          "data": Satisfies(_finite, "a finite numeric array", allow_none=True,
+                            bad=[[], [[float("nan"), 1.0]], [[float("inf")]], [["a"]], 3])},
+         example=lambda: {"data": np.arange(12.0).reshape(6, 2)})
 def standardization(mode="feature", *, input_shape=None, data=None):
     """Returns Keras's `Normalization` layer set up to standardize inputs.
 
@@ -55,17 +78,6 @@ def standardization(mode="feature", *, input_shape=None, data=None):
         Note: scikit-learn's `StandardScaler` also uses the population
         variance; `numpy.std(ddof=1)` would not.
     """
-    mode = check_choice("mode", mode, MODES)
-    if input_shape is not None:
-        check_type("input_shape", input_shape, (tuple, list), description="a tuple of integers")
-        if not input_shape or not all(
-            isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 1
-            for d in input_shape
-        ):
-            raise ValueError(
-                "`input_shape` must be a non-empty tuple of positive integers. "
-                f"Received: input_shape={input_shape!r}"
-            )
     if mode == "global":
         axis = None
     elif mode == "channel" or input_shape is None:

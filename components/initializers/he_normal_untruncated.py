@@ -4,8 +4,7 @@ from deeper.components.initializers.scaled_variance import FixedVarianceScaling
 from deeper.components.registry import register
 
 
-@register("initializers", "he_normal_untruncated", example={"seed": 3},
-          invalid=[({"seed": -1}, "seed"), ({"seed": True}, "seed")])
+@register("initializers", "he_normal_untruncated", example={"seed": 3})
 class HeNormal(FixedVarianceScaling):
     """Untruncated normal with variance 2 / fan_in, for ReLU units.
 

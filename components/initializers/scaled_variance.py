@@ -2,7 +2,7 @@
 
 import keras
 
-from deeper.components.validation import check_seed
+from deeper.components.constraints import Seed, enforce
 
 
 class FixedVarianceScaling(keras.initializers.VarianceScaling):
@@ -17,10 +17,14 @@ class FixedVarianceScaling(keras.initializers.VarianceScaling):
     MODE = "fan_in"
     DISTRIBUTION = "untruncated_normal"
 
+    _parameter_constraints = {"seed": Seed(allow_none=True)}
+
     def __init__(self, seed=None):
-        check_seed("seed", seed, allow_none=True)
         super().__init__(scale=self.SCALE, mode=self.MODE, distribution=self.DISTRIBUTION,
                          seed=seed)
 
     def get_config(self):
         return {"seed": super().get_config()["seed"]}
+
+
+enforce(FixedVarianceScaling)  # subclasses inherit the checked __init__

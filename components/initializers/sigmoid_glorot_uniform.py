@@ -4,8 +4,7 @@ from deeper.components.initializers.scaled_variance import FixedVarianceScaling
 from deeper.components.registry import register
 
 
-@register("initializers", "sigmoid_glorot_uniform", example={"seed": 3},
-          invalid=[({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"seed": "a"}, "seed")])
+@register("initializers", "sigmoid_glorot_uniform", example={"seed": 3})
 class SigmoidGlorotUniform(FixedVarianceScaling):
     """Glorot uniform scaled by 4, for logistic-sigmoid units.
 

@@ -4,8 +4,7 @@ from deeper.components.initializers.scaled_variance import FixedVarianceScaling
 from deeper.components.registry import register
 
 
-@register("initializers", "xavier_normal", example={"seed": 3},
-          invalid=[({"seed": -1}, "seed"), ({"seed": 2.5}, "seed")])
+@register("initializers", "xavier_normal", example={"seed": 3})
 class XavierNormal(FixedVarianceScaling):
     """Untruncated normal with variance 1 / fan_in.
 

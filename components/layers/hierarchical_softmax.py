@@ -5,6 +5,8 @@ import math
 import keras
 import numpy as np
 
+from deeper.components.constraints import Integer
+from deeper.components.keras_constraints import Component
 from deeper.components.registry import register
 from deeper.components.validation import check_number
 
@@ -28,10 +30,7 @@ def class_tree(num_classes, n_clusters):
 
 @register("layers", "hierarchical_softmax", example={"num_classes": 10, "n_clusters": 3},
           input_shape=(4,),
-          invalid=[({"num_classes": 1}, "num_classes"),
-                   ({"n_clusters": 11}, "n_clusters"),
-                   ({"n_clusters": 0}, "n_clusters"),
-                   ({"num_classes": float("nan")}, "num_classes")])
+          invalid=[({"n_clusters": 11}, "n_clusters")])  # more clusters than classes
 class HierarchicalSoftmax(keras.layers.Layer):
     """Softmax over a two-level class tree: p(c | h) = p(k(c) | h) * p(c | k(c), h).
 
@@ -73,10 +72,14 @@ class HierarchicalSoftmax(keras.layers.Layer):
     training", ICASSP 2001 (the two-level class tree).
     """
 
+    _parameter_constraints = {"num_classes": Integer(low=2),
+                              "n_clusters": Integer(low=1, allow_none=True),
+                              "kernel_initializer": Component("initializers")}
+
     def __init__(self, num_classes, n_clusters=None, kernel_initializer="glorot_uniform",
                  **kwargs):
         super().__init__(**kwargs)
-        self.num_classes = check_number("num_classes", num_classes, low=2, integer=True)
+        self.num_classes = num_classes
         if n_clusters is None:
             n_clusters = math.ceil(math.sqrt(self.num_classes))
         self.n_clusters = check_number("n_clusters", n_clusters, low=1, high=self.num_classes,

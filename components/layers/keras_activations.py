@@ -17,11 +17,12 @@ needs nothing from `deeper` to reload.
 import keras
 
 from deeper.components import registry
-from deeper.components.validation import check_number
+from deeper.components.constraints import Real, declare
 
 COURSE_LEAKY_SLOPE = 0.01
 
 
+@declare({"negative_slope": Real(0, 1, high_open=True)})
 def leaky_relu(negative_slope=COURSE_LEAKY_SLOPE, **kwargs):
     """Keras's `LeakyReLU` layer with the course's slope, the slope checked first.
 
@@ -32,7 +33,6 @@ def leaky_relu(negative_slope=COURSE_LEAKY_SLOPE, **kwargs):
     Returns:
         A `keras.layers.LeakyReLU`.
     """
-    check_number("negative_slope", negative_slope, low=0, high=1, high_open=True)
     return keras.layers.LeakyReLU(negative_slope=negative_slope, **kwargs)
 
 
@@ -40,8 +40,5 @@ registry.add("layers", "relu", keras.layers.ReLU, example={}, input_shape=(4,))
 registry.add("layers", "softplus", keras.layers.Activation, defaults={"activation": "softplus"},
              example={"activation": "softplus"}, input_shape=(4,))
 registry.add("layers", "leaky_relu", leaky_relu, example={"negative_slope": 0.01},
-             input_shape=(4,),
-             invalid=[({"negative_slope": -0.01}, "negative_slope"),
-                      ({"negative_slope": 1.0}, "negative_slope"),
-                      ({"negative_slope": float("nan")}, "negative_slope")])
+             input_shape=(4,))
 registry.add("layers", "prelu", keras.layers.PReLU, example={}, input_shape=(4,))

@@ -2,8 +2,8 @@
 
 import keras
 
+from deeper.components.constraints import Real, Seed
 from deeper.components.registry import register
-from deeper.components.validation import check_number, check_seed
 
 _SEED_STATE = "seed_generator_state"
 
@@ -37,9 +37,7 @@ def noisy_relu(x, noise_scale=1.0, training=False, seed=None):
 
 
 @register("layers", "noisy_relu", example={"noise_scale": 0.5, "seed": 7}, input_shape=(4,),
-          invalid=[({"noise_scale": -1.0}, "noise_scale"),
-                   ({"noise_scale": float("inf")}, "noise_scale"),
-                   ({"seed": -3}, "seed")])
+)
 class NoisyReLU(keras.layers.Layer):
     """Noisy ReLU: max(0, x + eps) with eps ~ N(0, sigmoid(x)) in training, ReLU at inference.
 
@@ -65,10 +63,12 @@ class NoisyReLU(keras.layers.Layer):
     Reference: Nair & Hinton, ICML 2010.
     """
 
+    _parameter_constraints = {"noise_scale": Real(low=0), "seed": Seed(allow_none=True)}
+
     def __init__(self, noise_scale=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.noise_scale = check_number("noise_scale", noise_scale, low=0)
-        self.seed = check_seed("seed", seed, allow_none=True)
+        self.noise_scale = noise_scale
+        self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.supports_masking = True
 

@@ -3,8 +3,10 @@
 import keras
 import numpy as np
 
+from deeper.components.constraints import Integer, Real, Seed
+from deeper.components.keras_constraints import Component
 from deeper.components.registry import register
-from deeper.components.validation import check_number, check_seed
+from deeper.components.validation import check_number
 
 
 def rbf(x, centers, betas):
@@ -26,10 +28,7 @@ def rbf(x, centers, betas):
     return keras.ops.exp(-betas * keras.ops.maximum(sq, 0.0))
 
 
-@register("layers", "rbf", example={"units": 5, "beta": 0.5, "seed": 1}, input_shape=(4,),
-          invalid=[({"units": 0}, "units"), ({"units": -2}, "units"),
-                   ({"beta": 0.0}, "beta"), ({"beta": float("nan")}, "beta"),
-                   ({"seed": 1.5}, "seed")])
+@register("layers", "rbf", example={"units": 5, "beta": 0.5, "seed": 1}, input_shape=(4,))
 class RBF(keras.layers.Layer):
     """Gaussian radial-basis units: y_j = exp(-beta_j * ||x - c_j||^2).
 
@@ -60,13 +59,17 @@ class RBF(keras.layers.Layer):
     processing units", Neural Computation 1989; LeCun et al. 1998 (RBF output units).
     """
 
+    _parameter_constraints = {"units": Integer(low=1), "beta": Real(low=0, low_open=True),
+                              "centers_initializer": Component("initializers"),
+                              "seed": Seed(allow_none=True)}
+
     def __init__(self, units, beta=1.0, centers_initializer="random_normal", seed=None,
                  **kwargs):
         super().__init__(**kwargs)
-        self.units = check_number("units", units, low=1, integer=True)
-        self.beta = check_number("beta", beta, low=0, low_open=True)
+        self.units = units
+        self.beta = beta
         self.centers_initializer = keras.initializers.get(centers_initializer)
-        self.seed = check_seed("seed", seed, allow_none=True)
+        self.seed = seed
         self._pending_centers = None
 
     def build(self, input_shape):

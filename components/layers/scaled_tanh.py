@@ -45,6 +45,8 @@ class ScaledTanh(keras.layers.Layer):
     Reference: LeCun et al., "Efficient BackProp", 1998.
     """
 
+    _parameter_constraints = {}
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True

@@ -2,8 +2,8 @@
 
 import keras
 
+from deeper.components.constraints import Real
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
 @keras.saving.register_keras_serializable(package="deeper")
@@ -28,8 +28,7 @@ def tanh_linear(x, a=0.5):
     return keras.ops.tanh(x) + a * x
 
 
-@register("layers", "tanh_linear", example={"a": 0.25}, input_shape=(4,),
-          invalid=[({"a": -0.1}, "a"), ({"a": float("nan")}, "a"), ({"a": "big"}, "a")])
+@register("layers", "tanh_linear", example={"a": 0.25}, input_shape=(4,))
 class TanhLinear(keras.layers.Layer):
     """Layer applying f(x) = tanh(x) + a * x.
 
@@ -44,9 +43,11 @@ class TanhLinear(keras.layers.Layer):
     Reference: LeCun et al., "Efficient BackProp", 1998, sec. 4.4.
     """
 
+    _parameter_constraints = {"a": Real(low=0)}
+
     def __init__(self, a=0.5, **kwargs):
         super().__init__(**kwargs)
-        self.a = check_number("a", a, low=0)
+        self.a = a
         self.supports_masking = True
 
     def call(self, inputs):

@@ -2,6 +2,7 @@
 
 import keras
 
+from deeper.components.keras_constraints import REDUCTIONS
 from deeper.components.registry import register
 
 
@@ -21,6 +22,8 @@ class Euclidean(keras.losses.Loss):
     >>> model.compile("sgd", loss="mse")  # Keras's
     >>> model.compile("sgd", loss=Euclidean())  # the course's
     """
+
+    _parameter_constraints = {"reduction": REDUCTIONS}
 
     def __init__(self, reduction="sum_over_batch_size", name="euclidean", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)

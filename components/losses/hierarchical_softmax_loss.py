@@ -2,6 +2,7 @@
 
 import keras
 
+from deeper.components.keras_constraints import REDUCTIONS
 from deeper.components.registry import register
 
 
@@ -25,6 +26,8 @@ class HierarchicalSoftmaxLoss(keras.losses.Loss):
     >>> train.compile("adam", loss=HierarchicalSoftmaxLoss())
     >>> train.fit([x_train, y_train], y_train)
     """
+
+    _parameter_constraints = {"reduction": REDUCTIONS}
 
     def __init__(self, reduction="sum_over_batch_size", name="hierarchical_softmax", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)

@@ -3,16 +3,13 @@
 import keras
 
 from deeper.components import registry
+from deeper.components.constraints import Boolean, Real, String
+from deeper.components.keras_constraints import REDUCTIONS
 from deeper.components.losses.targets import one_hot_targets
 from deeper.components.registry import register
-from deeper.components.validation import check_bool, check_number
-
-_INVALID = [({"margin": -1.0}, "margin"), ({"margin": float("nan")}, "margin"),
-            ({"squared": "yes"}, "squared")]
 
 
-@register("losses", "multiclass_hinge", example={"margin": 0.5, "squared": False},
-          invalid=_INVALID)
+@register("losses", "multiclass_hinge", example={"margin": 0.5, "squared": False})
 class MulticlassHinge(keras.losses.Loss):
     """Sum over wrong classes of the margin violations of the raw scores s.
 
@@ -40,13 +37,16 @@ class MulticlassHinge(keras.losses.Loss):
     Pattern Recognition", ESANN 1999.
     """
 
+    _parameter_constraints = {"margin": Real(low=0), "squared": Boolean(), "reduction": REDUCTIONS,
+                              "name": String(allow_none=True)}
+
     def __init__(self, margin=1.0, squared=False, reduction="sum_over_batch_size", name=None,
                  dtype=None):
         super().__init__(name=name or ("squared_multiclass_hinge" if squared
                                        else "multiclass_hinge"),
                          reduction=reduction, dtype=dtype)
-        self.margin = check_number("margin", margin, low=0)
-        self.squared = check_bool("squared", squared)
+        self.margin = margin
+        self.squared = squared
 
     def call(self, y_true, y_pred):
         target = one_hot_targets(y_true, y_pred)
@@ -61,4 +61,4 @@ class MulticlassHinge(keras.losses.Loss):
 
 
 registry.add("losses", "squared_multiclass_hinge", MulticlassHinge, defaults={"squared": True},
-             example={"margin": 1.0, "squared": True}, invalid=_INVALID)
+             example={"margin": 1.0, "squared": True})

@@ -2,12 +2,12 @@
 
 import keras
 
+from deeper.components.constraints import Real
+from deeper.components.keras_constraints import REDUCTIONS
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
-@register("losses", "multilabel_hinge", example={"margin": 0.5},
-          invalid=[({"margin": -0.5}, "margin"), ({"margin": float("inf")}, "margin")])
+@register("losses", "multilabel_hinge", example={"margin": 0.5})
 class MultilabelHinge(keras.losses.Loss):
     """One binary hinge per label, summed: L(s, y) = sum_j max(0, margin - t_j * s_j).
 
@@ -27,10 +27,12 @@ class MultilabelHinge(keras.losses.Loss):
     >>> model.compile("adam", loss=MultilabelHinge())  # C linear outputs, 0/1 targets
     """
 
+    _parameter_constraints = {"margin": Real(low=0), "reduction": REDUCTIONS}
+
     def __init__(self, margin=1.0, reduction="sum_over_batch_size", name="multilabel_hinge",
                  dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.margin = check_number("margin", margin, low=0)
+        self.margin = margin
 
     def call(self, y_true, y_pred):
         signs = 2.0 * keras.ops.cast(y_true, y_pred.dtype) - 1.0

@@ -2,13 +2,12 @@
 
 import keras
 
+from deeper.components.constraints import Real
+from deeper.components.keras_constraints import REDUCTIONS
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
-@register("losses", "rbf_euclidean", example={"scale": 2.0},
-          invalid=[({"scale": 0.0}, "scale"), ({"scale": -1.0}, "scale"),
-                   ({"scale": float("nan")}, "scale")])
+@register("losses", "rbf_euclidean", example={"scale": 2.0})
 class RBFEuclidean(keras.losses.Loss):
     """L(h, y) = sum_k scale^2 * (1 - exp(-(y_k - h_k)^2 / (2 scale^2))), batch-averaged.
 
@@ -32,10 +31,12 @@ class RBFEuclidean(keras.losses.Loss):
     Welsch, "Techniques for nonlinear least squares and robust regression", 1978.
     """
 
+    _parameter_constraints = {"scale": Real(low=0, low_open=True), "reduction": REDUCTIONS}
+
     def __init__(self, scale=1.0, reduction="sum_over_batch_size", name="rbf_euclidean",
                  dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.scale = check_number("scale", scale, low=0, low_open=True)
+        self.scale = scale
 
     def call(self, y_true, y_pred):
         residual = keras.ops.cast(y_true, y_pred.dtype) - y_pred

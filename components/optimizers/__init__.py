@@ -43,9 +43,8 @@ from deeper.components.optimizers.per_weight_learning_rates import (  # noqa: F4
 )
 from deeper.components.optimizers.proximal_l1 import ProximalL1  # noqa: F401
 
-for _name, (_factory, _example, _invalid) in keras_rules.RULES.items():
-    registry.add("optimizers", _name, _factory, example=_example,
-                 invalid=[*keras_rules.COMMON_INVALID, *_invalid])
+for _name, (_factory, _example) in keras_rules.RULES.items():
+    registry.add("optimizers", _name, _factory, example=_example)
 
 
 def get(identifier, **kwargs):

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from deeper.components.validation import check_number
+from deeper.components.constraints import Integer, Real
 
 
 @dataclasses.dataclass
@@ -53,10 +53,13 @@ class DampedStep:
         max_tries: solves per step before giving up, >= 1. Defaults to 30.
     """
 
+    _parameter_constraints = {"damping": Real(low=0), "factor": Real(low=1, low_open=True),
+                              "max_tries": Integer(low=1)}
+
     def __init__(self, damping=1e-3, factor=2.0, max_tries=30):
-        self.damping = check_number("damping", damping, low=0)
-        self.factor = check_number("factor", factor, low=1, low_open=True)
-        self.max_tries = check_number("max_tries", max_tries, low=1, integer=True)
+        self.damping = damping
+        self.factor = factor
+        self.max_tries = max_tries
         self.current_damping = self.damping
 
     def reset(self):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from deeper.components.constraints import Integer, Real
 from deeper.components.optimizers.damped_step import DampedStep
 from deeper.components.registry import add
-from deeper.components.validation import check_number
 
 
 @keras.saving.register_keras_serializable(package="deeper")
@@ -43,11 +43,15 @@ class HessianFree(DampedStep):
     (2006); Steihaug, SIAM J. Numer. Anal. (1983).
     """
 
+    _parameter_constraints = {**DampedStep._parameter_constraints,
+                              "cg_iterations": Integer(low=1),
+                              "cg_tolerance": Real(low=0, low_open=True)}
+
     def __init__(self, damping=1e-3, factor=2.0, max_tries=30, cg_iterations=50,
                  cg_tolerance=1e-6):
         super().__init__(damping=damping, factor=factor, max_tries=max_tries)
-        self.cg_iterations = check_number("cg_iterations", cg_iterations, low=1, integer=True)
-        self.cg_tolerance = check_number("cg_tolerance", cg_tolerance, low=0, low_open=True)
+        self.cg_iterations = cg_iterations
+        self.cg_tolerance = cg_tolerance
 
     def solve(self, objective, w, g, damping):
         """Truncated CG; returns (p, H p, number of Hessian-vector products)."""

@@ -3,8 +3,9 @@
 import keras
 from keras import ops
 
+from deeper.components.constraints import Integer, Real
+from deeper.components.keras_constraints import OPTIMIZER_COMMON
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 _NAN = float("nan")
 
@@ -12,16 +13,6 @@ _NAN = float("nan")
 @register(
     "optimizers", "lbfgs",
     example={"learning_rate": 0.05, "history_size": 3, "max_step": 0.5},
-    invalid=[
-        ({"history_size": 0}, "history_size"),
-        ({"learning_rate": 0.0}, "learning_rate"),
-        ({"learning_rate": _NAN}, "learning_rate"),
-        ({"learning_rate": float("inf")}, "learning_rate"),
-        ({"damping": -0.1}, "damping"),
-        ({"damping": 1.0}, "damping"),
-        ({"max_step": 0.0}, "max_step"),
-        ({"curvature_eps": -1.0}, "curvature_eps"),
-    ],
 )
 class LBFGS(keras.optimizers.Optimizer):
     """Limited-memory BFGS for `model.compile`/`fit`, with stochastic safeguards.
@@ -85,26 +76,22 @@ class LBFGS(keras.optimizers.Optimizer):
     stochastic form.
     """
 
+    _parameter_constraints = {
+        **OPTIMIZER_COMMON, "history_size": Integer(low=1), "damping": Real(0, 1, high_open=True),
+        "curvature_eps": Real(low=0), "max_step": Real(low=0, low_open=True)}
+
     def __init__(self, learning_rate=1.0, history_size=10, damping=0.2, curvature_eps=1e-8,
                  max_step=1.0, name="lbfgs", **kwargs):
-        if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-            learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
-        checked = {
-            "history_size": check_number("history_size", history_size, low=1, integer=True),
-            "damping": check_number("damping", damping, low=0, high=1, high_open=True),
-            "curvature_eps": check_number("curvature_eps", curvature_eps, low=0),
-            "max_step": check_number("max_step", max_step, low=0, low_open=True),
-        }
         if kwargs.get("gradient_accumulation_steps"):
             raise ValueError(
                 "`gradient_accumulation_steps` must be None for LBFGS (pairs need one "
                 "gradient per step). Received: gradient_accumulation_steps="
                 f"{kwargs['gradient_accumulation_steps']!r}")
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.history_size = checked["history_size"]
-        self.damping = checked["damping"]
-        self.curvature_eps = checked["curvature_eps"]
-        self.max_step = checked["max_step"]
+        self.history_size = history_size
+        self.damping = damping
+        self.curvature_eps = curvature_eps
+        self.max_step = max_step
 
     def build(self, variables):
         if self.built:

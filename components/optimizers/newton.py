@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from deeper.components.constraints import Integer
 from deeper.components.optimizers.damped_step import DampedStep
 from deeper.components.registry import add
-from deeper.components.validation import check_number
 
 
 @keras.saving.register_keras_serializable(package="deeper")
@@ -50,9 +50,11 @@ class Newton(DampedStep):
     "Numerical Optimization", 2nd ed., Ch. 3.4 and 10.3 (2006).
     """
 
+    _parameter_constraints = {**DampedStep._parameter_constraints, "max_params": Integer(low=1)}
+
     def __init__(self, damping=1e-3, factor=2.0, max_tries=30, max_params=5000):
         super().__init__(damping=damping, factor=factor, max_tries=max_tries)
-        self.max_params = check_number("max_params", max_params, low=1, integer=True)
+        self.max_params = max_params
 
     def check_size(self, n):
         """Raise the clear error when n weights are too many for an explicit Hessian."""

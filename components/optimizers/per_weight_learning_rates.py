@@ -11,6 +11,8 @@ import warnings
 import keras
 
 from deeper.components import registry
+from deeper.components.constraints import Satisfies, String
+from deeper.components.keras_constraints import Component
 from deeper.components.optimizers.proximal_l1 import _EXAMPLE_INNER, resolve_inner
 from deeper.components.schedules.scaled_schedule import ScaledSchedule
 from deeper.components.validation import check_number
@@ -29,6 +31,20 @@ def scaled_copy(optimizer, factor, name):
     else:
         rate = float(rate) * factor
     return type(optimizer).from_config({**config, "learning_rate": rate, "name": name})
+
+
+def _multipliers(name, value):
+    if not isinstance(value, dict):
+        raise TypeError(f"`{name}` must be a dict {{variable path pattern: factor}}. "
+                        f"Received: {name}={value!r}")
+    for pattern, factor in value.items():
+        if not isinstance(pattern, str):
+            raise TypeError(f"`{name}` must have regular expressions (strings) as keys. "
+                            f"Received: {name}={value!r}")
+        if not isinstance(factor, numbers.Real) or isinstance(factor, bool) or not (
+                math.isfinite(factor) and factor > 0):
+            raise ValueError(f"`{name}` must have factors in (0, inf). Received: {name}={value!r}")
+    return value
 
 
 def shared_weight_multipliers(model):
@@ -67,10 +83,7 @@ def _all_layers(model):
 @registry.register(
     "optimizers", "per_weight_learning_rates",
     example={"optimizer": _EXAMPLE_INNER, "multipliers": {".*bias": 2.0}},
-    invalid=[({"multipliers": {".*": -1.0}}, "multipliers"),
-             ({"multipliers": {".*": float("nan")}}, "multipliers"),
-             ({"multipliers": {"(": 1.0}}, "multipliers"),
-             ({"multipliers": [".*"]}, "multipliers"), ({"optimizer": 1}, "optimizer")],
+    invalid=[({"multipliers": {"(": 1.0}}, "multipliers")],
 )
 class PerWeightLearningRates(keras.optimizers.MultiOptimizer):
     """Per-weight learning rates: eta_w = multiplier(w) * eta, around any optimizer.
@@ -114,6 +127,13 @@ class PerWeightLearningRates(keras.optimizers.MultiOptimizer):
         LeCun, Bottou, Orr & Mueller, "Efficient BackProp", 1998, sections
         4.7 (a learning rate per weight) and 5.
     """
+
+    _parameter_constraints = {
+        "optimizer": Component("optimizers"), "name": String(),
+        "multipliers": Satisfies(_multipliers, "a dict {pattern: factor > 0}", allow_none=True,
+                                 bad=[{".*": -1.0}, {".*": 0.0}, {".*": float("nan")},
+                                      {".*": float("inf")}, {".*": True}, {".*": "2"},
+                                      {3: 1.0}, [".*"], ".*", 3])}
 
     def __init__(self, optimizer="sgd", multipliers=None, name="per_weight_learning_rates",
                  **kwargs):

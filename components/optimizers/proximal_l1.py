@@ -7,7 +7,8 @@ import re
 import keras
 
 from deeper.components import registry
-from deeper.components.validation import check_number
+from deeper.components.constraints import Real, Satisfies, String
+from deeper.components.keras_constraints import Component
 
 _EXAMPLE_INNER = {"module": "keras.optimizers", "class_name": "SGD",
                   "config": {"name": "sgd", "learning_rate": 0.5, "weight_decay": None,
@@ -16,6 +17,17 @@ _EXAMPLE_INNER = {"module": "keras.optimizers", "class_name": "SGD",
                              "ema_overwrite_frequency": None, "loss_scale_factor": None,
                              "gradient_accumulation_steps": None, "momentum": 0.9,
                              "nesterov": False}, "registered_name": None}
+
+
+def _patterns(name, value):
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(
+            isinstance(p, str) for p in value):
+        raise TypeError(f"`{name}` must be a list of regular expressions (strings). "
+                        f"Received: {name}={value!r}")
+    return value
+
+
+PATTERNS = Satisfies(_patterns, "a list of regular expressions", bad=["bias", 3, None, [3]])
 
 
 def resolve_inner(optimizer, wrapper):
@@ -45,10 +57,7 @@ def resolve_inner(optimizer, wrapper):
 @registry.register(
     "optimizers", "proximal_l1",
     example={"optimizer": _EXAMPLE_INNER, "l1": 0.01},
-    invalid=[({"l1": -1e-3}, "l1"), ({"l1": float("nan")}, "l1"), ({"l1": float("inf")}, "l1"),
-             ({"optimizer": "no_such_optimizer"}, "optimizer"), ({"optimizer": 3}, "optimizer"),
-             ({"exclude": "bias"}, "exclude"), ({"exclude": ["("]}, "exclude"),
-             ({"weight_decay": 1e-4}, "weight_decay")],
+    invalid=[({"exclude": ["("]}, "exclude"), ({"weight_decay": 1e-4}, "weight_decay")],
 )
 class ProximalL1(keras.optimizers.Optimizer):
     """L1 regularization inside the update rule: a proximal (soft-threshold) step.
@@ -98,13 +107,12 @@ class ProximalL1(keras.optimizers.Optimizer):
         Beck & Teboulle 2009 (ISTA/FISTA).
     """
 
+    _parameter_constraints = {"optimizer": Component("optimizers"), "l1": Real(low=0),
+                              "exclude": PATTERNS, "name": String()}
+
     def __init__(self, optimizer="sgd", l1=1e-4, exclude=("bias$", "gamma$", "beta$"),
                  name="proximal_l1", **kwargs):
         inner = resolve_inner(optimizer, "ProximalL1")
-        l1 = check_number("l1", l1, low=0)
-        if isinstance(exclude, str) or not all(isinstance(p, str) for p in exclude):
-            raise TypeError("`exclude` must be a list of regular expressions (strings). "
-                            f"Received: exclude={exclude!r}")
         for pattern in exclude:
             try:
                 re.compile(pattern)

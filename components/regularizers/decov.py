@@ -2,12 +2,11 @@
 
 import keras
 
+from deeper.components.constraints import Real
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
-@register("regularizers", "decov", example={"strength": 0.05},
-          invalid=[({"strength": -1.0}, "strength"), ({"strength": float("inf")}, "strength")])
+@register("regularizers", "decov", example={"strength": 0.05})
 class DeCov(keras.regularizers.Regularizer):
     """Penalizes the off-diagonal covariance of a layer's activations over the batch.
 
@@ -38,8 +37,10 @@ class DeCov(keras.regularizers.Regularizer):
     in Deep Networks by Decorrelating Representations", ICLR 2016.
     """
 
+    _parameter_constraints = {"strength": Real(low=0)}
+
     def __init__(self, strength=0.1):
-        self.strength = check_number("strength", strength, low=0)
+        self.strength = strength
 
     def __call__(self, x):
         x = keras.ops.convert_to_tensor(x)

@@ -2,12 +2,11 @@
 
 import keras
 
+from deeper.components.constraints import Real
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
-@register("regularizers", "half_l2", example={"lam": 0.002},
-          invalid=[({"lam": -0.1}, "lam"), ({"lam": float("nan")}, "lam"), ({"lam": None}, "lam")])
+@register("regularizers", "half_l2", example={"lam": 0.002})
 class HalfL2(keras.regularizers.L2):
     """L2 penalty in the course's notation: lam / 2 * sum(w^2).
 
@@ -27,8 +26,10 @@ class HalfL2(keras.regularizers.L2):
     Generalization", NIPS 1991.
     """
 
+    _parameter_constraints = {"lam": Real(low=0)}
+
     def __init__(self, lam=1e-4):
-        self.lam = check_number("lam", lam, low=0)
+        self.lam = lam
         super().__init__(l2=self.lam / 2)
 
     def get_config(self):

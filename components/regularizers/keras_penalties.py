@@ -10,20 +10,21 @@ Keras's `L1(l1)` is l1 * sum(|w|), the course's lambda * ||w||_1.
 import keras
 
 from deeper.components import registry
-from deeper.components.validation import check_number
+from deeper.components.constraints import declare
+from deeper.components.keras_constraints import KERAS
 
 
+@declare(KERAS[keras.regularizers.L1])
 def l1(l1=0.01):
     """Keras's `L1`: l1 * sum(|w|). `l1` >= 0; defaults to 0.01 (Keras's default)."""
-    return keras.regularizers.L1(l1=check_number("l1", l1, low=0))
+    return keras.regularizers.L1(l1=l1)
 
 
+@declare(KERAS[keras.regularizers.L2])
 def l2(l2=0.01):
     """Keras's `L2`: l2 * sum(w^2) (no 1/2; see `HalfL2`). `l2` >= 0; defaults to 0.01."""
-    return keras.regularizers.L2(l2=check_number("l2", l2, low=0))
+    return keras.regularizers.L2(l2=l2)
 
 
-registry.add("regularizers", "l1", l1, example={"l1": 0.001},
-             invalid=[({"l1": -1.0}, "l1"), ({"l1": float("nan")}, "l1"), ({"l1": "x"}, "l1")])
-registry.add("regularizers", "l2", l2, example={"l2": 0.001},
-             invalid=[({"l2": -1.0}, "l2"), ({"l2": float("inf")}, "l2")])
+registry.add("regularizers", "l1", l1, example={"l1": 0.001})
+registry.add("regularizers", "l2", l2, example={"l2": 0.001})

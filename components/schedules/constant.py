@@ -2,16 +2,13 @@
 
 import keras
 
+from deeper.components.constraints import Real
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
 @register(
     "schedules", "constant",
     example={"learning_rate": 0.05},
-    invalid=[({"learning_rate": 0.0}, "learning_rate"),
-             ({"learning_rate": float("nan")}, "learning_rate"),
-             ({"learning_rate": "high"}, "learning_rate")],
 )
 class Constant(keras.optimizers.schedules.LearningRateSchedule):
     """A constant learning rate, eta(t) = eta_0, as a `LearningRateSchedule`.
@@ -29,8 +26,10 @@ class Constant(keras.optimizers.schedules.LearningRateSchedule):
     0.05000000074505806
     """
 
+    _parameter_constraints = {"learning_rate": Real(low=0, low_open=True)}
+
     def __init__(self, learning_rate):
-        self.learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
+        self.learning_rate = learning_rate
 
     def __call__(self, step):
         return keras.ops.convert_to_tensor(self.learning_rate, dtype="float32")

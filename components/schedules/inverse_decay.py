@@ -2,18 +2,13 @@
 
 import keras
 
+from deeper.components.constraints import Boolean, Integer, Real, String
 from deeper.components.registry import register
-from deeper.components.validation import check_bool, check_number
 
 
 @register(
     "schedules", "inverse_decay",
     example={"initial_learning_rate": 0.1, "decay": 0.5, "steps_per_epoch": 4},
-    invalid=[({"initial_learning_rate": 0.0}, "initial_learning_rate"),
-             ({"initial_learning_rate": float("nan")}, "initial_learning_rate"),
-             ({"decay": -1.0}, "decay"), ({"decay": float("inf")}, "decay"),
-             ({"steps_per_epoch": 0}, "steps_per_epoch"),
-             ({"steps_per_epoch": 2.5}, "steps_per_epoch")],
 )
 class InverseDecay(keras.optimizers.schedules.InverseTimeDecay):
     """Inverse-time decay of the learning rate, in epochs.
@@ -44,15 +39,16 @@ class InverseDecay(keras.optimizers.schedules.InverseTimeDecay):
         LeCun et al., "Efficient BackProp", 1998, section 4.7.
     """
 
+    _parameter_constraints = {"initial_learning_rate": Real(low=0, low_open=True),
+                              "decay": Real(low=0), "steps_per_epoch": Integer(low=1),
+                              "staircase": Boolean(), "name": String()}
+
     def __init__(self, initial_learning_rate, decay=1.0, steps_per_epoch=1, staircase=False,
                  name="InverseDecay"):
-        initial_learning_rate = check_number("initial_learning_rate", initial_learning_rate,
-                                             low=0, low_open=True)
-        self.decay = check_number("decay", decay, low=0)
-        self.steps_per_epoch = check_number("steps_per_epoch", steps_per_epoch, low=1,
-                                            integer=True)
+        self.decay = decay
+        self.steps_per_epoch = steps_per_epoch
         super().__init__(initial_learning_rate, decay_steps=self.steps_per_epoch,
-                         decay_rate=self.decay, staircase=check_bool("staircase", staircase),
+                         decay_rate=self.decay, staircase=staircase,
                          name=name)
 
     def get_config(self):

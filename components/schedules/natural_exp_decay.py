@@ -4,17 +4,13 @@ import math
 
 import keras
 
+from deeper.components.constraints import Boolean, Integer, Real, String
 from deeper.components.registry import register
-from deeper.components.validation import check_bool, check_number
 
 
 @register(
     "schedules", "natural_exp_decay",
     example={"initial_learning_rate": 0.1, "decay": 0.5, "steps_per_epoch": 4},
-    invalid=[({"initial_learning_rate": -0.1}, "initial_learning_rate"),
-             ({"initial_learning_rate": float("inf")}, "initial_learning_rate"),
-             ({"decay": -0.5}, "decay"), ({"decay": float("nan")}, "decay"),
-             ({"steps_per_epoch": -1}, "steps_per_epoch")],
 )
 class NaturalExpDecay(keras.optimizers.schedules.ExponentialDecay):
     """Exponential decay of the learning rate, in epochs.
@@ -43,16 +39,17 @@ class NaturalExpDecay(keras.optimizers.schedules.ExponentialDecay):
     (0.1, 0.05, 0.025)
     """
 
+    _parameter_constraints = {"initial_learning_rate": Real(low=0, low_open=True),
+                              "decay": Real(low=0), "steps_per_epoch": Integer(low=1),
+                              "staircase": Boolean(), "name": String()}
+
     def __init__(self, initial_learning_rate, decay=0.1, steps_per_epoch=1, staircase=False,
                  name="NaturalExpDecay"):
-        initial_learning_rate = check_number("initial_learning_rate", initial_learning_rate,
-                                             low=0, low_open=True)
-        self.decay = check_number("decay", decay, low=0)
-        self.steps_per_epoch = check_number("steps_per_epoch", steps_per_epoch, low=1,
-                                            integer=True)
+        self.decay = decay
+        self.steps_per_epoch = steps_per_epoch
         super().__init__(initial_learning_rate, decay_steps=self.steps_per_epoch,
                          decay_rate=math.exp(-self.decay),
-                         staircase=check_bool("staircase", staircase), name=name)
+                         staircase=staircase, name=name)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay": self.decay,

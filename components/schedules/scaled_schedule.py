@@ -2,8 +2,9 @@
 
 import keras
 
+from deeper.components.constraints import Real
+from deeper.components.keras_constraints import Component
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 _EXAMPLE = {"module": "keras.optimizers.schedules", "class_name": "ExponentialDecay",
             "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5,
@@ -14,8 +15,6 @@ _EXAMPLE = {"module": "keras.optimizers.schedules", "class_name": "ExponentialDe
 @register(
     "schedules", "scaled_schedule",
     example={"schedule": _EXAMPLE, "factor": 0.5},
-    invalid=[({"factor": 0.0}, "factor"), ({"factor": float("nan")}, "factor"),
-             ({"schedule": 0.1}, "schedule")],
 )
 class ScaledSchedule(keras.optimizers.schedules.LearningRateSchedule):
     """eta(t) = factor * schedule(t): one schedule, rescaled (per-weight learning rates).
@@ -31,6 +30,9 @@ class ScaledSchedule(keras.optimizers.schedules.LearningRateSchedule):
     0.025
     """
 
+    _parameter_constraints = {"schedule": Component("schedules"),
+                              "factor": Real(low=0, low_open=True)}
+
     def __init__(self, schedule, factor):
         if isinstance(schedule, dict):
             schedule = keras.saving.deserialize_keras_object(schedule)
@@ -38,7 +40,7 @@ class ScaledSchedule(keras.optimizers.schedules.LearningRateSchedule):
             raise TypeError("`schedule` must be a keras.optimizers.schedules."
                             f"LearningRateSchedule or its config. Received: schedule={schedule!r}")
         self.schedule = schedule
-        self.factor = check_number("factor", factor, low=0, low_open=True)
+        self.factor = factor
 
     def __call__(self, step):
         return keras.ops.multiply(self.schedule(step), self.factor)

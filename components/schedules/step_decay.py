@@ -2,9 +2,12 @@
 
 import keras
 
-from deeper.components.validation import check_number
+from deeper.components.constraints import Integer, Real, declare
 
 
+@declare({"initial_learning_rate": Real(low=0, low_open=True), "drop": Real(low=1),
+          "every_epochs": Integer(low=1), "steps_per_epoch": Integer(low=1)},
+         example=lambda: {"initial_learning_rate": 0.1, "steps_per_epoch": 10})
 def step_decay(initial_learning_rate, *, drop=10.0, every_epochs=10, steps_per_epoch):
     """Divide the learning rate by `drop` every `every_epochs` epochs.
 
@@ -27,12 +30,6 @@ def step_decay(initial_learning_rate, *, drop=10.0, every_epochs=10, steps_per_e
     >>> round(float(lr(499)), 6), round(float(lr(500)), 6)
     (0.1, 0.05)
     """
-    initial_learning_rate = check_number(
-        "initial_learning_rate", initial_learning_rate, low=0, low_open=True
-    )
-    drop = check_number("drop", drop, low=1)
-    every_epochs = check_number("every_epochs", every_epochs, low=1, integer=True)
-    steps_per_epoch = check_number("steps_per_epoch", steps_per_epoch, low=1, integer=True)
     return keras.optimizers.schedules.ExponentialDecay(
         initial_learning_rate,
         decay_steps=every_epochs * steps_per_epoch,

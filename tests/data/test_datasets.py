@@ -359,7 +359,7 @@ def test_fraction_of_the_wrong_type():
     with pytest.raises(TypeError, match=r"^`val_fraction` must be a number\. "
                                         r"Received: val_fraction='a' \(of type str\)$"):
         data.from_arrays(*_xy(), val_fraction="a")
-    with pytest.raises(ValueError, match=r"^`seed` must be an integer in \[0, inf\)\. "
+    with pytest.raises(ValueError, match=r"^`seed` must be an integer in \[0, 2\*\*32\)\. "
                                          r"Received: seed=-1$"):
         data.from_arrays(*_xy(), seed=-1)
 
@@ -459,7 +459,7 @@ def test_a_single_class_is_not_a_classification_problem():
     [
         ({"val_fraction": 1.5}, ValueError,
          r"^`val_fraction` must be in \(0, 1\)\. Received: val_fraction=1\.5$"),
-        ({"seed": -2}, ValueError, r"^`seed` must be an integer in \[0, inf\)\. "
+        ({"seed": -2}, ValueError, r"^`seed` must be an integer in \[0, 2\*\*32\)\. "
                                    r"Received: seed=-2$"),
         ({"download": "no"}, TypeError, r"^`download` must be True or False\. "
                                         r"Received: download='no'"),

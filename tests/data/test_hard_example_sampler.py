@@ -137,7 +137,8 @@ def test_dataset_shapes_and_number_of_steps():
      r"^`mix` must be > 0 when importance=True \(the weights 1 / \(N p\) are unbounded "
      r"otherwise\)\. Received: mix=0(\.0)?$"),
     ({"importance": "yes"}, TypeError, r"^`importance` must be True or False\."),
-    ({"seed": -1}, ValueError, r"^`seed` must be an integer in \[0, inf\)\. Received: seed=-1$"),
+    ({"seed": -1}, ValueError,
+     r"^`seed` must be an integer in \[0, 2\*\*32\)\. Received: seed=-1$"),
 ])
 def test_bad_arguments(kwargs, error, pattern):
     x, y = _ids()

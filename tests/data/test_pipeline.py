@@ -117,20 +117,20 @@ def test_static_batch_dimension_with_drop_remainder():
          r"^`batch_size` must be an integer in \[1, inf\)\. Received: batch_size=0$"),
         ({"batch_size": -1}, ValueError,
          r"^`batch_size` must be an integer in \[1, inf\)\. Received: batch_size=-1$"),
-        ({"batch_size": 2.5}, TypeError,
-         r"^`batch_size` must be an integer in \[1, inf\)\. Received: batch_size=2\.5$"),
-        ({"batch_size": "half"}, ValueError,
-         r"^`batch_size` must be an integer >= 1 or 'full'\. Received: batch_size='half'$"),
-        ({"batch_size": None}, TypeError,
-         r"^`batch_size` must be an integer\. Received: batch_size=None"),
-        ({"batch_size": True}, TypeError, r"^`batch_size` must be an integer\. "
-                                          r"Received: batch_size=True"),
+        ({"batch_size": 2.5}, TypeError, r"^`batch_size` must be an integer in \[1, inf\) or "
+                                         r"one of 'full'\. Received: batch_size=2\.5$"),
+        ({"batch_size": "half"}, ValueError, r"^`batch_size` must be an integer in \[1, inf\) "
+                                             r"or one of 'full'\. Received: batch_size='half'$"),
+        ({"batch_size": None}, TypeError, r"^`batch_size` must be an integer in \[1, inf\) or "
+                                          r"one of 'full'\. Received: batch_size=None"),
+        ({"batch_size": True}, TypeError, r"^`batch_size` must be an integer in \[1, inf\) or "
+                                          r"one of 'full'\. Received: batch_size=True"),
         ({"batch_size": 4, "shuffle": "yes"}, TypeError,
          r"^`shuffle` must be True or False\. Received: shuffle='yes' \(of type str\)$"),
         ({"batch_size": 4, "seed": -1}, ValueError,
-         r"^`seed` must be an integer in \[0, inf\)\. Received: seed=-1$"),
-        ({"batch_size": 4, "seed": 0.5}, TypeError, r"^`seed` must be an integer in \[0, inf\)\. "
-                                                    r"Received: seed=0\.5$"),
+         r"^`seed` must be an integer in \[0, 2\*\*32\)\. Received: seed=-1$"),
+        ({"batch_size": 4, "seed": 0.5}, TypeError, r"^`seed` must be an integer in "
+                                                    r"\[0, 2\*\*32\)\. Received: seed=0\.5 "),
         ({"batch_size": 4, "drop_remainder": 1}, TypeError,
          r"^`drop_remainder` must be True or False\. Received: drop_remainder=1"),
         ({"batch_size": 200, "drop_remainder": True}, ValueError,

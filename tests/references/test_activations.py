@@ -169,5 +169,5 @@ def test_rbf_centers_from_data_by_kmeans_and_trainable():
 
 
 def test_unknown_name_is_one_clear_sentence():
-    with pytest.raises(ValueError, match="Unknown layer name 'scaled_tahn'"):
+    with pytest.raises(ValueError, match="Received: identifier='scaled_tahn'"):
         layers.get("scaled_tahn")
