@@ -12,6 +12,7 @@ import numpy as np
 
 from deeper.components import rundir
 from deeper.components.callbacks import callback_state
+from deeper.components.constraints import Boolean, Integer, Satisfies
 from deeper.components.registry import register
 from deeper.components.validation import check_bool, check_number
 
@@ -31,6 +32,24 @@ def _assign(what, variables, arrays, paths):
                          f"{len(variables)}. Received: a checkpoint of another model")
     for variable, array in zip(variables, arrays):
         variable.assign(array)
+
+
+def _check_directory(name, value):
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"`{name}` must be a non-empty path (str or os.PathLike). "
+                        f"Received: {name}={value!r}")
+    if not os.fspath(value):
+        raise ValueError(f"`{name}` must be a non-empty path (str or os.PathLike). "
+                         f"Received: {name}={value!r}")
+    return value
+
+
+def _check_callbacks(name, value):
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(c, keras.callbacks.Callback) for c in value):
+        raise TypeError(f"`{name}` must be a list of keras.callbacks.Callback. "
+                        f"Received: {name}={value!r}")
+    return value
 
 
 @register("callbacks", "exact_checkpoint",
@@ -92,6 +111,16 @@ class ExactCheckpoint(keras.callbacks.Callback):
                                    callbacks=[keras.callbacks.EarlyStopping(patience=3)])
     ```
     """
+
+    _parameter_constraints = {
+        "directory": Satisfies(_check_directory, "a non-empty path (str or os.PathLike)",
+                               bad=["", 3], types=(str, os.PathLike)),
+        "every_n_steps": Integer(low=1, allow_none=True),
+        "data": Satisfies(lambda name, value: value, "a dataset or None"),
+        "callbacks": Satisfies(_check_callbacks, "a list of keras.callbacks.Callback",
+                               bad=[3], allow_none=True, types=(list, tuple)),
+        "overwrite": Boolean(),
+    }
 
     def __init__(self, directory, every_n_steps=None, *, data=None, callbacks=None,
                  overwrite=False):
