@@ -12,20 +12,25 @@ Callbacks (each survives `copy.deepcopy` and resets its state in `on_train_begin
 * `HardExampleMining` (`"hard_example_mining"`): re-scores the training examples and makes a
   `data.HardExampleSampler` draw the hard ones more often.
 
-Checks (functions returning a result with `.passed`): `gradient_check`,
-`signal_variance`, `find_nonfinite`.
+The checks `gradient_check`, `signal_variance` and `find_nonfinite` live in
+`deeper.components.diagnostics` (they are functions, not callbacks); they are
+re-exported here, and their old module paths (`deeper.components.callbacks.
+model_tools`, ...) still import, for code written before the move.
 """
 
-from deeper.components import registry
-from deeper.components.callbacks.find_nonfinite import (  # noqa: F401
+import importlib
+import sys
+
+from deeper.components import diagnostics, registry
+from deeper.components.diagnostics import (  # noqa: F401
+    GradientCheckResult,
     NonFiniteResult,
+    SignalVarianceResult,
     find_nonfinite,
+    gradient_check,
+    signal_variance,
 )
 from deeper.components.callbacks.gap_early_stopping import GapEarlyStopping  # noqa: F401
-from deeper.components.callbacks.gradient_check import (  # noqa: F401
-    GradientCheckResult,
-    gradient_check,
-)
 from deeper.components.callbacks.gradient_check_callback import (  # noqa: F401
     GradientCheck,
     GradientCheckError,
@@ -33,12 +38,13 @@ from deeper.components.callbacks.gradient_check_callback import (  # noqa: F401
 from deeper.components.callbacks.hard_example_mining import HardExampleMining  # noqa: F401
 from deeper.components.callbacks.lr_finder import LRFinder  # noqa: F401
 from deeper.components.callbacks.nan_guard import NaNGuard  # noqa: F401
-from deeper.components.callbacks.signal_variance import (  # noqa: F401
-    SignalVarianceResult,
-    signal_variance,
-)
 from deeper.components.callbacks.step_decay import StepDecay  # noqa: F401
 from deeper.components.callbacks.train_val_gap_monitor import TrainValGapMonitor  # noqa: F401
+
+# The modules moved to `diagnostics`: their old paths resolve to the new modules.
+for _module in ("find_nonfinite", "gradient_check", "model_tools", "signal_variance"):
+    sys.modules[f"{__name__}.{_module}"] = importlib.import_module(
+        f"{diagnostics.__name__}.{_module}")
 
 
 def get(identifier, **kwargs):

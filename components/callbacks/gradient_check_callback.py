@@ -7,8 +7,8 @@ import warnings
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
-from deeper.components.callbacks.gradient_check import gradient_check
+from deeper.components.diagnostics import model_tools
+from deeper.components.diagnostics.gradient_check import gradient_check
 from deeper.components.registry import register
 from deeper.components.validation import check_bool, check_choice, check_number, check_seed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
+from deeper.components.diagnostics import model_tools
 from deeper.components.data.hard_example_sampler import HardExampleSampler
 from deeper.components.registry import register
 from deeper.components.validation import check_number, check_type

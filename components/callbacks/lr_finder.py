@@ -7,7 +7,7 @@ import math
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
+from deeper.components.diagnostics import model_tools
 from deeper.components.registry import register
 from deeper.components.validation import check_bool, check_choice, check_number
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from deeper.components.callbacks import model_tools
+from deeper.components.diagnostics import model_tools
 from deeper.components.registry import register
 from deeper.components.validation import check_number
 

@@ -7,7 +7,7 @@ import warnings
 
 import keras
 
-from deeper.components.callbacks import model_tools
+from deeper.components.diagnostics import model_tools
 from deeper.components.registry import register
 from deeper.components.validation import check_choice, check_number, check_type
 

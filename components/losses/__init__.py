@@ -22,7 +22,15 @@ from deeper.components.losses.rbf_euclidean import RBFEuclidean  # noqa: F401
 
 
 def get(identifier, **kwargs):
-    """Return the loss named `identifier` (ours or Keras's), configured by `kwargs`."""
+    """Return the loss named `identifier` (ours or Keras's), configured by `kwargs`.
+
+    A Keras snake-case name gives the instance of its `Loss` class, configured by
+    `kwargs`: `get("sparse_categorical_crossentropy", from_logits=True)`.
+    """
+    if isinstance(identifier, str) and identifier.lower() not in registry.names("losses"):
+        cls = keras_losses.keras_loss_class(identifier)
+        if cls is not None:
+            return cls(**kwargs)
     return registry.get("losses", identifier, **kwargs)
 
 
