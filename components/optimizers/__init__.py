@@ -24,6 +24,10 @@ Regularization inside the update rule, around any optimizer:
 * L1: `ProximalL1` (`"proximal_l1"`), the soft-threshold step that leaves
   weights exactly at 0.
 
+Full-batch methods with one `step(objective, w, f, g)` interface (for
+`deeper.recipes.fit_full_batch`, on an `Objective`): `FullBatchLBFGS`
+(`"full_batch_lbfgs"`), `Newton` (`"newton"`), `HessianFree` (`"hessian_free"`).
+
 Per-weight learning rates: `PerWeightLearningRates` (`"per_weight_learning_rates"`),
 Keras's `MultiOptimizer` with the rate multiplied by pattern of variable path,
 and `shared_weight_multipliers(model)` for LeCun's 1/sqrt(sharing) on convolutions.
@@ -31,6 +35,7 @@ and `shared_weight_multipliers(model)` for LeCun's 1/sqrt(sharing) on convolutio
 
 from deeper.components import registry
 from deeper.components.optimizers import keras_rules
+from deeper.components.optimizers.full_batch_lbfgs import FullBatchLBFGS  # noqa: F401
 from deeper.components.optimizers.hessian_free import HessianFree  # noqa: F401
 from deeper.components.optimizers.lbfgs import LBFGS  # noqa: F401
 from deeper.components.optimizers.lbfgs_history import LBFGSHistory  # noqa: F401
