@@ -21,7 +21,7 @@ model_tools`, ...) still import, for code written before the move.
 import importlib
 import sys
 
-from deeper.components import diagnostics, registry
+from deeper.components import diagnostics, keras_names, registry
 from deeper.components.diagnostics import (  # noqa: F401
     GradientCheckResult,
     NonFiniteResult,
@@ -49,7 +49,7 @@ for _module in ("find_nonfinite", "gradient_check", "model_tools", "signal_varia
 
 def get(identifier, **kwargs):
     """Return the `deeper` callback named `identifier`, configured by `kwargs`."""
-    return registry.get("callbacks", identifier, **kwargs)
+    return keras_names.get("callbacks", identifier, **kwargs)
 
 
 def names():

@@ -10,7 +10,7 @@
 * `"hierarchical_softmax"`: -log p(y | x) of a `HierarchicalSoftmax` layer.
 """
 
-from deeper.components import registry
+from deeper.components import keras_names, registry
 from deeper.components.losses import keras_losses  # noqa: F401  (registers Keras's)
 from deeper.components.losses.euclidean import Euclidean  # noqa: F401
 from deeper.components.losses.hierarchical_softmax_loss import (  # noqa: F401
@@ -27,11 +27,7 @@ def get(identifier, **kwargs):
     A Keras snake-case name gives the instance of its `Loss` class, configured by
     `kwargs`: `get("sparse_categorical_crossentropy", from_logits=True)`.
     """
-    if isinstance(identifier, str) and identifier.lower() not in registry.names("losses"):
-        cls = keras_losses.keras_loss_class(identifier)
-        if cls is not None:
-            return cls(**kwargs)
-    return registry.get("losses", identifier, **kwargs)
+    return keras_names.get("losses", identifier, **kwargs)
 
 
 def names():

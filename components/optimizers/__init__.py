@@ -33,7 +33,7 @@ Keras's `MultiOptimizer` with the rate multiplied by pattern of variable path,
 and `shared_weight_multipliers(model)` for LeCun's 1/sqrt(sharing) on convolutions.
 """
 
-from deeper.components import registry
+from deeper.components import keras_names, registry
 from deeper.components.optimizers import keras_rules
 from deeper.components.optimizers.full_batch_lbfgs import FullBatchLBFGS  # noqa: F401
 from deeper.components.optimizers.hessian_free import HessianFree  # noqa: F401
@@ -62,7 +62,7 @@ def get(identifier, **kwargs):
     >>> type(opt).__name__, opt.nesterov, float(opt.momentum)
     ('SGD', True, 0.9)
     """
-    return registry.get("optimizers", identifier, **kwargs)
+    return keras_names.get("optimizers", identifier, **kwargs)
 
 
 def names():
