@@ -111,7 +111,9 @@ class LBFGS(keras.optimizers.Optimizer):
             return
         super().build(variables)
         m = self.history_size
-        self._built_variables = list(variables)
+        # Held outside Keras's tracking: a tracked list would make the model's own
+        # variables optimizer variables too (saved twice, donated twice by JAX's trainer).
+        self._built_variables = _Untracked(variables)
         self._paths = [v.path for v in variables]
         self._scalar_dtype = ("float64" if any(
             keras.backend.standardize_dtype(v.dtype) == "float64" for v in variables)
@@ -143,7 +145,7 @@ class LBFGS(keras.optimizers.Optimizer):
                 self.built = True
             variables = trainable_variables
         else:
-            variables = self._built_variables
+            variables = self._built_variables.items
         grads = list(grads)
         if not grads:
             return
@@ -158,9 +160,9 @@ class LBFGS(keras.optimizers.Optimizer):
         norm = ops.sqrt(self._dot(d, d)) * lr
         shrink = ops.where(norm > self.max_step, self.max_step / (norm + 1e-30), 1.0)
         d = [x * ops.cast(shrink, x.dtype) for x in d]
-        for i, v, x in zip(slots, variables, g):
-            self._prev_w[i].assign(v)
-            self._prev_g[i].assign(x)
+        for i, v, x in zip(slots, variables, g):  # copies: JAX's trainer donates each buffer
+            self._prev_w[i].assign(ops.copy(v))
+            self._prev_g[i].assign(ops.copy(x))
         if self.loss_scale_factor is not None:  # Keras divides by it again in `apply`
             d = [x * self.loss_scale_factor for x in d]
         super().apply(d, variables)
@@ -170,7 +172,7 @@ class LBFGS(keras.optimizers.Optimizer):
         s = [v - self._prev_w[i] for i, v in zip(slots, variables)]
         y = [x - self._prev_g[i] for i, x in zip(slots, g)]
         sy, yy = self._dot(s, y), self._dot(y, y)
-        gamma = self._gamma
+        gamma = ops.convert_to_tensor(self._gamma)  # a tensor: JAX's where takes no Variable
         sbs = self._dot(s, s) / gamma
         if self.damping > 0:  # Powell: raise s.y to damping * s.B0.s
             weak = sy < self.damping * sbs
@@ -181,7 +183,7 @@ class LBFGS(keras.optimizers.Optimizer):
         accept = ops.logical_and(self.iterations > 0, sy > self.curvature_eps * yy)
         accept = ops.logical_and(accept, ops.logical_and(ops.isfinite(sy), ops.isfinite(yy)))
         accept = ops.logical_and(accept, yy > 0)
-        p = self._position
+        p = ops.convert_to_tensor(self._position)
         onehot = ops.cast(ops.logical_and(ops.equal(ops.arange(m, dtype="int32"), p), accept),
                           sdt)
         for i, a, b in zip(slots, s, y):
@@ -223,6 +225,13 @@ class LBFGS(keras.optimizers.Optimizer):
             "max_step": self.max_step,
         })
         return config
+
+
+class _Untracked:
+    """A list of variables that Keras's attribute tracking does not see."""
+
+    def __init__(self, items):
+        self.items = list(items)
 
 
 def _clean(path):
