@@ -6,9 +6,9 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from deeper.components.data import augmentation_ops as ops
+from deeper.components.data.lazy_tensorflow import tf
 from deeper.components.validation import check_choice, check_number, check_seed
 
 FLIPS = ("horizontal", "vertical", "horizontal_and_vertical")

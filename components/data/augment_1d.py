@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import tensorflow as tf
 
 from deeper.components.data import augmentation_ops as ops
+from deeper.components.data.lazy_tensorflow import tf
 from deeper.components.validation import check_number, check_seed
 
 

@@ -4,8 +4,8 @@ optionally with class-diverse (stratified) batches."""
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
 
+from deeper.components.data.lazy_tensorflow import tf
 from deeper.components.data.stratified import class_ids, stratified_order
 from deeper.components.validation import check_bool, check_choice, check_number, check_seed
 

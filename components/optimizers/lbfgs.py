@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from deeper.components.optimizers.untracked import Untracked
 from deeper.components.registry import register
 from deeper.components.validation import check_number
 
@@ -111,9 +112,7 @@ class LBFGS(keras.optimizers.Optimizer):
             return
         super().build(variables)
         m = self.history_size
-        # Held outside Keras's tracking: a tracked list would make the model's own
-        # variables optimizer variables too (saved twice, donated twice by JAX's trainer).
-        self._built_variables = _Untracked(variables)
+        self._built_variables = Untracked(variables)
         self._paths = [v.path for v in variables]
         self._scalar_dtype = ("float64" if any(
             keras.backend.standardize_dtype(v.dtype) == "float64" for v in variables)
@@ -225,13 +224,6 @@ class LBFGS(keras.optimizers.Optimizer):
             "max_step": self.max_step,
         })
         return config
-
-
-class _Untracked:
-    """A list of variables that Keras's attribute tracking does not see."""
-
-    def __init__(self, items):
-        self.items = list(items)
 
 
 def _clean(path):
