@@ -167,7 +167,7 @@ def _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed):
     loss_of = autodiff.model_function(target, loss_fn, x, y, training=False)
     objective = autodiff.compile(lambda values: ops.cast(loss_of(values)[0], dtype))
     gradient = autodiff.compile(autodiff.value_and_grad(objective))
-    weights = [np.array(v.numpy()) for v in variables]
+    weights = model_tools.numpy_values(variables)
     value, grads, _ = gradient(autodiff.trainable_values(target))
     autodiff.missing_gradient(grads, [v.path for v in variables])
     rng = np.random.default_rng(seed)

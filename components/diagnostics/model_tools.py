@@ -10,6 +10,8 @@ model raises a `TypeError` that says so.
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 
@@ -80,7 +82,9 @@ def rebuild(model, *, dtype=None, regularization=True):
     """
     removed = []
     try:
-        config = keras.saving.serialize_keras_object(model)
+        with warnings.catch_warnings():  # Keras's Variable.numpy() under JAX's x64 mode
+            warnings.simplefilter("ignore", DeprecationWarning)
+            config = keras.saving.serialize_keras_object(model)
         if dtype == "float64":
             config = _rewrite(config, _to_float64)
         if not regularization:
@@ -88,7 +92,7 @@ def rebuild(model, *, dtype=None, regularization=True):
         copy = keras.saving.deserialize_keras_object(config, safe_mode=False)
         if not copy.built:
             copy.build(model.inputs[0].shape if model.inputs else None)
-        copy.set_weights(model.get_weights())
+        copy.set_weights(numpy_values(model.weights))
     except Exception as err:  # Keras raises many types for an unserializable model
         raise TypeError(
             f"`model` must rebuild from its config (a functional or Sequential model, or a "
@@ -96,6 +100,14 @@ def rebuild(model, *, dtype=None, regularization=True):
             f"{type(err).__name__}: {err}"
         ) from err
     return copy, removed
+
+
+def numpy_values(variables):
+    """The values of `variables` as NumPy arrays, on every backend (`Variable.numpy()`
+    warns on JAX in x64 mode: NumPy's `__array__` copy keyword)."""
+    if keras.backend.backend() == "tensorflow":
+        return [np.array(v.numpy()) for v in variables]
+    return [np.array(keras.ops.convert_to_numpy(v.value)) for v in variables]
 
 
 def resolve_loss(model, loss=None, dtype=None):

@@ -164,8 +164,8 @@ class Objective:
                          for lo, hi, s in zip(bounds[:-1], bounds[1:], shapes)]
             return ops.cast(loss_of(trainable)[0], w.dtype)
 
-        w0 = np.concatenate([np.asarray(v.numpy(), "float64").reshape(-1)
-                             for v in model.trainable_variables])
+        w0 = np.concatenate([np.asarray(v, "float64").reshape(-1)
+                             for v in model_tools.numpy_values(model.trainable_variables)])
         objective = cls(fn, w0, dtype=dtype)
         objective.model = model
         return objective
