@@ -17,6 +17,7 @@ from deeper.components import registry, validation  # noqa: F401, I001  (first: 
 from deeper.components import (  # noqa: F401
     callbacks,
     data,
+    diagnostics,
     initializers,
     layers,
     losses,

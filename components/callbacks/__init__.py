@@ -16,21 +16,18 @@ Callbacks (each survives `copy.deepcopy` and resets its state in `on_train_begin
 
 `resume_fit(model, x, epochs=..., checkpoint=...)` continues a run from its `ExactCheckpoint`.
 
-Checks (functions returning a result with `.passed`): `gradient_check`,
-`signal_variance`, `find_nonfinite`.
+The checks `gradient_check`, `signal_variance` and `find_nonfinite` live in
+`deeper.components.diagnostics` (they are functions, not callbacks); they are
+re-exported here, and their old module paths (`deeper.components.callbacks.
+model_tools`, ...) still import, for code written before the move.
 """
 
-from deeper.components import registry
+import importlib
+import sys
+
+from deeper.components import diagnostics, keras_names, registry
 from deeper.components.callbacks.exact_checkpoint import ExactCheckpoint  # noqa: F401
-from deeper.components.callbacks.find_nonfinite import (  # noqa: F401
-    NonFiniteResult,
-    find_nonfinite,
-)
 from deeper.components.callbacks.gap_early_stopping import GapEarlyStopping  # noqa: F401
-from deeper.components.callbacks.gradient_check import (  # noqa: F401
-    GradientCheckResult,
-    gradient_check,
-)
 from deeper.components.callbacks.gradient_check_callback import (  # noqa: F401
     GradientCheck,
     GradientCheckError,
@@ -39,17 +36,26 @@ from deeper.components.callbacks.hard_example_mining import HardExampleMining  #
 from deeper.components.callbacks.lr_finder import LRFinder  # noqa: F401
 from deeper.components.callbacks.nan_guard import NaNGuard  # noqa: F401
 from deeper.components.callbacks.resume_fit import resume_fit  # noqa: F401
-from deeper.components.callbacks.signal_variance import (  # noqa: F401
-    SignalVarianceResult,
-    signal_variance,
-)
 from deeper.components.callbacks.step_decay import StepDecay  # noqa: F401
 from deeper.components.callbacks.train_val_gap_monitor import TrainValGapMonitor  # noqa: F401
+from deeper.components.diagnostics import (  # noqa: F401
+    GradientCheckResult,
+    NonFiniteResult,
+    SignalVarianceResult,
+    find_nonfinite,
+    gradient_check,
+    signal_variance,
+)
+
+# The modules moved to `diagnostics`: their old paths resolve to the new modules.
+for _module in ("find_nonfinite", "gradient_check", "model_tools", "signal_variance"):
+    sys.modules[f"{__name__}.{_module}"] = importlib.import_module(
+        f"{diagnostics.__name__}.{_module}")
 
 
 def get(identifier, **kwargs):
     """Return the `deeper` callback named `identifier`, configured by `kwargs`."""
-    return registry.get("callbacks", identifier, **kwargs)
+    return keras_names.get("callbacks", identifier, **kwargs)
 
 
 def names():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import keras
 
-from deeper.components.callbacks import model_tools
 from deeper.components.callbacks.train_val_gap_monitor import MODES, train_val_gap
 from deeper.components.constraints import Boolean, Integer, Options, Real, String
+from deeper.components.diagnostics import model_tools
 from deeper.components.registry import register
 
 

@@ -7,9 +7,9 @@ import warnings
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
-from deeper.components.callbacks.gradient_check import gradient_check
 from deeper.components.constraints import Boolean, Integer, Options, Real, Seed
+from deeper.components.diagnostics import model_tools
+from deeper.components.diagnostics.gradient_check import gradient_check
 from deeper.components.registry import register
 
 

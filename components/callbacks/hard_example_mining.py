@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
 from deeper.components.constraints import InstanceOf, Integer, Satisfies
 from deeper.components.data.hard_example_sampler import HardExampleSampler
+from deeper.components.diagnostics import model_tools
 from deeper.components.registry import register
 
 

@@ -7,8 +7,8 @@ import math
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
 from deeper.components.constraints import Boolean, Integer, Options, Real
+from deeper.components.diagnostics import model_tools
 from deeper.components.registry import register
 from deeper.components.validation import check_number
 

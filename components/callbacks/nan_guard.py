@@ -8,9 +8,9 @@ import warnings
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
-from deeper.components.callbacks.find_nonfinite import count_nonfinite, find_nonfinite
 from deeper.components.constraints import Integer
+from deeper.components.diagnostics import model_tools
+from deeper.components.diagnostics.find_nonfinite import count_nonfinite, find_nonfinite
 from deeper.components.registry import register
 from deeper.components.validation import check_number
 

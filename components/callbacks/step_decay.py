@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import keras
 
-from deeper.components.callbacks import model_tools
 from deeper.components.constraints import Integer, Real
+from deeper.components.diagnostics import model_tools
 from deeper.components.registry import register
 
 

@@ -7,8 +7,8 @@ import warnings
 
 import keras
 
-from deeper.components.callbacks import model_tools
 from deeper.components.constraints import Integer, Options, Real, String
+from deeper.components.diagnostics import model_tools
 from deeper.components.registry import register
 
 MODES = ("auto", "min", "max")

@@ -6,10 +6,10 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from deeper.components.constraints import Integer, Options, Real, Seed, declare
 from deeper.components.data import augmentation_ops as ops
+from deeper.components.data.lazy_tensorflow import tf
 
 FLIPS = ("horizontal", "vertical", "horizontal_and_vertical")
 

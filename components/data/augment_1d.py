@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import tensorflow as tf
-
 from deeper.components.constraints import Integer, Real, Seed, declare
 from deeper.components.data import augmentation_ops as ops
+from deeper.components.data.lazy_tensorflow import tf
 
 
 @declare({"max_shift": Integer(low=0), "scale": Real(0, 1, high_open=True), "seed": Seed()},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tensorflow as tf
+from deeper.components.data.lazy_tensorflow import tf
 
 
 def check_dataset(dataset, ranks, what):

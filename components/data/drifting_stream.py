@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
 
+from deeper.components.data.lazy_tensorflow import tf
 from deeper.components.validation import check_number, check_seed
 
 

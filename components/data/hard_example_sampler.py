@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
 
 from deeper.components.constraints import Boolean, Real, Satisfies, Seed, declare
 from deeper.components.data import checks
+from deeper.components.data.lazy_tensorflow import tf
 from deeper.components.validation import check_number
 
 _MIX = Real(0, 1)

@@ -4,9 +4,9 @@ optionally with class-diverse (stratified) batches."""
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
 
 from deeper.components.constraints import AnyOf, Boolean, Integer, Options, Seed, declare
+from deeper.components.data.lazy_tensorflow import tf
 from deeper.components.data.stratified import class_ids, stratified_order
 
 BATCHINGS = ("shuffle", "stratified")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
+
+from deeper.components.data.lazy_tensorflow import tf
 
 
 def class_ids(y):

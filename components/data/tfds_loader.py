@@ -7,6 +7,8 @@ import urllib.parse
 
 import numpy as np
 
+from deeper.components.data.lazy_tensorflow import require
+
 NAMES = ("mnist", "fashion_mnist", "cifar10")
 
 
@@ -42,6 +44,7 @@ def load_arrays(name, *, data_dir=None, download=True):
     Images are float32 in [0, 1] with shape `(n, height, width, channels)`;
     labels are int64.
     """
+    require()  # one sentence where TensorFlow is missing
     import tensorflow_datasets as tfds
 
     def read(download):

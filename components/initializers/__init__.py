@@ -6,7 +6,7 @@
 * `"glorot_uniform"`: U(+-sqrt(6 / (fan_in + fan_out))), Keras's own, for tanh.
 """
 
-from deeper.components import registry
+from deeper.components import keras_names, registry
 from deeper.components.initializers.he_normal_untruncated import HeNormal  # noqa: F401
 from deeper.components.initializers.sigmoid_glorot_uniform import (  # noqa: F401
     SigmoidGlorotUniform,
@@ -16,7 +16,7 @@ from deeper.components.initializers.xavier_normal import XavierNormal  # noqa: F
 
 def get(identifier, **kwargs):
     """Return the initializer named `identifier` (ours or Keras's), configured by `kwargs`."""
-    return registry.get("initializers", identifier, **kwargs)
+    return keras_names.get("initializers", identifier, **kwargs)
 
 
 def names():

@@ -12,7 +12,7 @@ A name Keras knows as an activation (`"tanh"`, `"sigmoid"`, ...) resolves to
 Keras's function.
 """
 
-from deeper.components import registry
+from deeper.components import keras_names, registry
 from deeper.components.layers import keras_activations  # noqa: F401  (registers Keras's)
 from deeper.components.layers.hierarchical_softmax import HierarchicalSoftmax  # noqa: F401
 from deeper.components.layers.noisy_relu import NoisyReLU, noisy_relu  # noqa: F401
@@ -23,7 +23,7 @@ from deeper.components.layers.tanh_linear import TanhLinear, tanh_linear  # noqa
 
 def get(identifier, **kwargs):
     """Return the layer named `identifier` (ours or Keras's), configured by `kwargs`."""
-    return registry.get("layers", identifier, **kwargs)
+    return keras_names.get("layers", identifier, **kwargs)
 
 
 def names():

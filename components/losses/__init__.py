@@ -10,7 +10,7 @@
 * `"hierarchical_softmax"`: -log p(y | x) of a `HierarchicalSoftmax` layer.
 """
 
-from deeper.components import registry
+from deeper.components import keras_names, registry
 from deeper.components.losses import keras_losses  # noqa: F401  (registers Keras's)
 from deeper.components.losses.euclidean import Euclidean  # noqa: F401
 from deeper.components.losses.hierarchical_softmax_loss import (  # noqa: F401
@@ -22,8 +22,12 @@ from deeper.components.losses.rbf_euclidean import RBFEuclidean  # noqa: F401
 
 
 def get(identifier, **kwargs):
-    """Return the loss named `identifier` (ours or Keras's), configured by `kwargs`."""
-    return registry.get("losses", identifier, **kwargs)
+    """Return the loss named `identifier` (ours or Keras's), configured by `kwargs`.
+
+    A Keras snake-case name gives the instance of its `Loss` class, configured by
+    `kwargs`: `get("sparse_categorical_crossentropy", from_logits=True)`.
+    """
+    return keras_names.get("losses", identifier, **kwargs)
 
 
 def names():

@@ -6,6 +6,10 @@
   sigmoid outputs, mean_k -[y_k log p_k + (1 - y_k) log(1 - p_k)]. The course
   sums over the labels (C times Keras's mean). Pass `from_logits=True` when
   the outputs are raw scores.
+
+Keras's own snake-case names resolve to their `Loss` class with keyword
+arguments (`get("sparse_categorical_crossentropy", from_logits=True)`)
+through `deeper.components.keras_names`.
 """
 
 import keras
@@ -15,3 +19,4 @@ from deeper.components import registry
 registry.add("losses", "l1", keras.losses.MeanAbsoluteError, example={})
 registry.add("losses", "multilabel_crossentropy", keras.losses.BinaryCrossentropy,
              example={"from_logits": False})
+

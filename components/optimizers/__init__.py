@@ -24,13 +24,18 @@ Regularization inside the update rule, around any optimizer:
 * L1: `ProximalL1` (`"proximal_l1"`), the soft-threshold step that leaves
   weights exactly at 0.
 
+Full-batch methods with one `step(objective, w, f, g)` interface (for
+`deeper.recipes.fit_full_batch`, on an `Objective`): `FullBatchLBFGS`
+(`"full_batch_lbfgs"`), `Newton` (`"newton"`), `HessianFree` (`"hessian_free"`).
+
 Per-weight learning rates: `PerWeightLearningRates` (`"per_weight_learning_rates"`),
 Keras's `MultiOptimizer` with the rate multiplied by pattern of variable path,
 and `shared_weight_multipliers(model)` for LeCun's 1/sqrt(sharing) on convolutions.
 """
 
-from deeper.components import registry
+from deeper.components import keras_names, registry
 from deeper.components.optimizers import keras_rules
+from deeper.components.optimizers.full_batch_lbfgs import FullBatchLBFGS  # noqa: F401
 from deeper.components.optimizers.hessian_free import HessianFree  # noqa: F401
 from deeper.components.optimizers.lbfgs import LBFGS  # noqa: F401
 from deeper.components.optimizers.lbfgs_history import LBFGSHistory  # noqa: F401
@@ -56,7 +61,7 @@ def get(identifier, **kwargs):
     >>> type(opt).__name__, opt.nesterov, float(opt.momentum)
     ('SGD', True, 0.9)
     """
-    return registry.get("optimizers", identifier, **kwargs)
+    return keras_names.get("optimizers", identifier, **kwargs)
 
 
 def names():

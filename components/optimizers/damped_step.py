@@ -21,6 +21,8 @@ class StepResult:
         ratio: actual / predicted reduction of the last try.
         evaluations: f-and-gradient evaluations used.
         products: Hessian-vector products used (Hessian-free) or Hessians formed (Newton).
+        length: the step length along the direction (L-BFGS's line search), or
+            `None` for the damped methods, whose step is set by `damping`.
     """
 
     w: np.ndarray
@@ -31,6 +33,7 @@ class StepResult:
     ratio: float
     evaluations: int
     products: int
+    length: float | None = None
 
 
 class DampedStep:

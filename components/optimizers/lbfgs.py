@@ -5,6 +5,7 @@ from keras import ops
 
 from deeper.components.constraints import Integer, Real
 from deeper.components.keras_constraints import OPTIMIZER_COMMON
+from deeper.components.optimizers.untracked import Untracked
 from deeper.components.registry import register
 
 _NAN = float("nan")
@@ -98,7 +99,7 @@ class LBFGS(keras.optimizers.Optimizer):
             return
         super().build(variables)
         m = self.history_size
-        self._built_variables = list(variables)
+        self._built_variables = Untracked(variables)
         self._paths = [v.path for v in variables]
         self._scalar_dtype = ("float64" if any(
             keras.backend.standardize_dtype(v.dtype) == "float64" for v in variables)
@@ -130,7 +131,7 @@ class LBFGS(keras.optimizers.Optimizer):
                 self.built = True
             variables = trainable_variables
         else:
-            variables = self._built_variables
+            variables = self._built_variables.items
         grads = list(grads)
         if not grads:
             return
@@ -145,9 +146,9 @@ class LBFGS(keras.optimizers.Optimizer):
         norm = ops.sqrt(self._dot(d, d)) * lr
         shrink = ops.where(norm > self.max_step, self.max_step / (norm + 1e-30), 1.0)
         d = [x * ops.cast(shrink, x.dtype) for x in d]
-        for i, v, x in zip(slots, variables, g):
-            self._prev_w[i].assign(v)
-            self._prev_g[i].assign(x)
+        for i, v, x in zip(slots, variables, g):  # copies: JAX's trainer donates each buffer
+            self._prev_w[i].assign(ops.copy(v))
+            self._prev_g[i].assign(ops.copy(x))
         if self.loss_scale_factor is not None:  # Keras divides by it again in `apply`
             d = [x * self.loss_scale_factor for x in d]
         super().apply(d, variables)
@@ -157,7 +158,7 @@ class LBFGS(keras.optimizers.Optimizer):
         s = [v - self._prev_w[i] for i, v in zip(slots, variables)]
         y = [x - self._prev_g[i] for i, x in zip(slots, g)]
         sy, yy = self._dot(s, y), self._dot(y, y)
-        gamma = self._gamma
+        gamma = ops.convert_to_tensor(self._gamma)  # a tensor: JAX's where takes no Variable
         sbs = self._dot(s, s) / gamma
         if self.damping > 0:  # Powell: raise s.y to damping * s.B0.s
             weak = sy < self.damping * sbs
@@ -168,7 +169,7 @@ class LBFGS(keras.optimizers.Optimizer):
         accept = ops.logical_and(self.iterations > 0, sy > self.curvature_eps * yy)
         accept = ops.logical_and(accept, ops.logical_and(ops.isfinite(sy), ops.isfinite(yy)))
         accept = ops.logical_and(accept, yy > 0)
-        p = self._position
+        p = ops.convert_to_tensor(self._position)
         onehot = ops.cast(ops.logical_and(ops.equal(ops.arange(m, dtype="int32"), p), accept),
                           sdt)
         for i, a, b in zip(slots, s, y):

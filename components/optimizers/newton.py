@@ -40,7 +40,7 @@ class Newton(DampedStep):
     Example:
 
     >>> from deeper.components.optimizers import Objective
-    >>> f = Objective(lambda w: tf.reduce_sum((w - 1.0) ** 2), np.zeros(2))
+    >>> f = Objective(lambda w: keras.ops.sum((w - 1.0) ** 2), np.zeros(2))
     >>> value, grad = f.value_and_grad(f.w0)
     >>> Newton(damping=0.0).step(f, f.w0, value, grad).w
     array([1., 1.])

@@ -1,14 +1,13 @@
-"""A differentiable objective on a flat weight vector: `Objective` (TensorFlow autodiff)."""
+"""A differentiable objective on a flat weight vector: `Objective` (any Keras backend)."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from deeper.components.diagnostics import autodiff, model_tools
 from deeper.components.validation import check_choice, check_number
-
-_CHUNK = 64  # Hessian columns formed at once (memory grows with it)
 
 
 class Objective:
@@ -16,15 +15,16 @@ class Objective:
 
     The second-order methods (`Newton`, `HessianFree`) and the full-batch
     trainer work on one flat vector of weights. `Objective` wraps a function
-    of that vector written with TensorFlow ops and gives them, as float64
-    NumPy values:
+    of that vector written with `keras.ops` and gives them, as float64
+    NumPy values, on the TensorFlow, JAX or PyTorch backend (through
+    `deeper.components.diagnostics.autodiff`, compiled with `tf.function` or
+    `jax.jit`; float64 on JAX runs in its x64 mode):
 
     - `value(w)`, `value_and_grad(w)`;
-    - `hvp(w, v)` = H(w) v, by forward-over-reverse differentiation
-      (`tf.autodiff.ForwardAccumulator` around a `tf.GradientTape`): one
+    - `hvp(w, v)` = H(w) v, by forward-over-reverse differentiation: one
       gradient's cost, H is never formed (Pearlmutter 1994);
-    - `hessian(w)`: the n x n matrix, from Hessian-vector products with the
-      basis vectors, 64 at a time (vectorized), for small n only.
+    - `hessian(w)`: the n x n matrix (TensorFlow: from Hessian-vector products
+      with the basis vectors, 64 at a time; JAX: `jax.hessian`), for small n only.
 
     `Objective.from_model(model, x, y, loss)` builds one for the training loss
     of a Keras model (mean loss plus the model's regularization losses, with
@@ -32,7 +32,7 @@ class Objective:
     in float64 by default: the model is cloned with float64 layers and the
     result is written back with `assign(w)`.
 
-    TensorFlow is required here (DESIGN.md: autodiff outside `fit`).
+    `fn` must be pure: on JAX, a variable it reads is read once, when traced.
 
     Args:
         fn: a callable mapping a float tensor of shape (n,) to a scalar tensor.
@@ -41,7 +41,7 @@ class Objective:
 
     Example:
 
-    >>> f = Objective(lambda w: tf.reduce_sum(w ** 4), np.ones(3))
+    >>> f = Objective(lambda w: keras.ops.sum(w ** 4), np.ones(3))
     >>> f.value_and_grad(f.w0)[1]
     array([4., 4., 4.])
 
@@ -59,67 +59,52 @@ class Objective:
         self.w0, self.size, self.fn = w0, int(w0.size), fn
         self.model = None
         self.evaluations = 0
-        self._value = tf.function(self._value_impl, reduce_retracing=True)
-        self._grad = tf.function(self._grad_impl, reduce_retracing=True)
-        self._hvp = tf.function(self._hvp_impl, reduce_retracing=True)
-        self._hessian = tf.function(self._hessian_impl, reduce_retracing=True)
+        self._compiled = None
 
-    # TensorFlow graphs -------------------------------------------------------------
-    def _value_impl(self, w):
-        return self.fn(w)
-
-    def _grad_impl(self, w):
-        with tf.GradientTape() as tape:
-            tape.watch(w)
-            f = self.fn(w)
-        return f, tape.gradient(f, w)
-
-    def _hvp_impl(self, w, v):
-        with tf.autodiff.ForwardAccumulator(w, v) as acc:
-            with tf.GradientTape() as tape:
-                tape.watch(w)
-                f = self.fn(w)
-            g = tape.gradient(f, w)
-        return acc.jvp(g)
-
-    def _hessian_impl(self, w, basis):
-        # H applied to a block of basis vectors: Hessian-vector products vectorized by pfor.
-        return tf.vectorized_map(lambda v: self._hvp_impl(w, v), basis)
+    # Compiled derivatives (the backend layer) -----------------------------------------
+    def _functions(self):
+        if self._compiled is None:
+            gradient = autodiff.value_and_grad(lambda args: self.fn(args[0]))
+            self._compiled = {
+                "value": autodiff.compile(self.fn),
+                "grad": autodiff.compile(lambda w: gradient([w])[:2]),
+                "hvp": autodiff.compile(autodiff.hvp(self.fn)),
+                "hessian": autodiff.compile(autodiff.hessian(self.fn)),
+            }
+        return self._compiled
 
     # NumPy interface ---------------------------------------------------------------
     def _tensor(self, w):
         w = np.asarray(w, dtype=self.dtype).reshape(-1)
         if w.size != self.size:
             raise ValueError(f"`w` must have {self.size} entries. Received: w of size {w.size}")
-        return tf.constant(w)
+        return ops.convert_to_tensor(w, dtype=self.dtype)
+
+    def _numpy(self, tensor):
+        return np.asarray(ops.convert_to_numpy(tensor), dtype="float64")
 
     def value(self, w):
         """f(w) as a Python float."""
         self.evaluations += 1
-        return float(self._value(self._tensor(w)))
+        with autodiff.precision(self.dtype):
+            return float(self._functions()["value"](self._tensor(w)))
 
     def value_and_grad(self, w):
         """(f(w), gradient) as (float, float64 array)."""
         self.evaluations += 1
-        f, g = self._grad(self._tensor(w))
-        return float(f), g.numpy().astype("float64")
+        with autodiff.precision(self.dtype):
+            f, (g,) = self._functions()["grad"](self._tensor(w))
+            return float(f), self._numpy(g)
 
     def hvp(self, w, v):
         """The Hessian-vector product H(w) v."""
-        return self._hvp(self._tensor(w), self._tensor(v)).numpy().astype("float64")
+        with autodiff.precision(self.dtype):
+            return self._numpy(self._functions()["hvp"](self._tensor(w), self._tensor(v)))
 
     def hessian(self, w):
-        """The Hessian H(w), shape (n, n), symmetrized; formed from blocks of 64 H e_i."""
-        w = self._tensor(w)
-        eye = np.eye(self.size, dtype=self.dtype)
-        rows = []
-        for i in range(0, self.size, _CHUNK):
-            block = eye[i:i + _CHUNK]
-            if len(block) < _CHUNK:  # one shape for every block: traced once
-                block = np.concatenate([block, np.zeros((_CHUNK - len(block), self.size),
-                                                        self.dtype)])
-            rows.append(self._hessian(w, tf.constant(block)).numpy()[:self.size - i])
-        h = np.concatenate(rows).astype("float64")
+        """The Hessian H(w), shape (n, n), symmetrized."""
+        with autodiff.precision(self.dtype):
+            h = self._numpy(self._functions()["hessian"](self._tensor(w)))
         return 0.5 * (h + h.T)
 
     def assign(self, w):
@@ -135,15 +120,15 @@ class Objective:
             offset += n
 
     @classmethod
-    def from_model(cls, model, x, y, loss="sparse_categorical_crossentropy", dtype="float64",
-                   max_batch=None):
+    def from_model(cls, model, x, y, loss=None, dtype="float64", max_batch=None):
         """The mean training loss (plus regularization) of `model` on (x, y).
 
         Args:
             model: a built Keras model (Sequential or functional; a subclassed
                 model is used in its own dtype).
             x, y: the full training set.
-            loss: a Keras loss or its name. Defaults to "sparse_categorical_crossentropy".
+            loss: a Keras loss or its name. Defaults to `None`: the model's compiled
+                loss, else "sparse_categorical_crossentropy".
             dtype: "float64" (clone the model in float64) or "float32".
                 Defaults to "float64".
             max_batch: evaluate in chunks of this many samples (memory), or
@@ -157,34 +142,30 @@ class Objective:
                              f"x.shape={x.shape}, y.shape={y.shape}")
         max_batch = check_number("max_batch", max_batch, low=1, integer=True, allow_none=True)
         dtype = check_choice("dtype", dtype, ("float64", "float32"))
+        with autodiff.precision(dtype):
+            return cls._from_model(model, x, y, loss, dtype, max_batch)
+
+    @classmethod
+    def _from_model(cls, model, x, y, loss, dtype, max_batch):
         twin = _clone_in(model, dtype)
         dtype = keras.backend.standardize_dtype(twin.trainable_variables[0].dtype)
-        loss_fn = keras.losses.get(loss)
-        variables = twin.trainable_variables
-        shapes = [tuple(v.shape) for v in variables]
-        sizes = [int(np.prod(s)) for s in shapes]
-        frozen = [v.value for v in twin.non_trainable_variables]
-        xs = tf.constant(x.astype(dtype) if x.dtype.kind == "f" else x)
-        ys = tf.constant(y.astype(dtype) if y.dtype.kind == "f" else y)
+        loss_fn = model_tools.resolve_loss(model, loss, dtype)
+        shapes = [tuple(v.shape) for v in twin.trainable_variables]
+        bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
         n = len(x)
-        chunks = [(i, min(n, i + (max_batch or n))) for i in range(0, n, max_batch or n)]
+        chunks = None if max_batch is None or max_batch >= n else [
+            (i, min(n, i + max_batch)) for i in range(0, n, max_batch)]
+        loss_of = autodiff.model_function(
+            twin, loss_fn, x.astype(dtype) if x.dtype.kind == "f" else x,
+            y.astype(dtype) if y.dtype.kind == "f" else y, training=False, chunks=chunks)
 
         def fn(w):
-            parts = tf.split(w, sizes)
-            trainable = [tf.reshape(p, s) for p, s in zip(parts, shapes)]
-            total = tf.constant(0.0, dtype=w.dtype)
-            penalty = None
-            for lo, hi in chunks:
-                out, _, losses = twin.stateless_call(trainable, frozen, xs[lo:hi],
-                                                     training=False, return_losses=True)
-                per = tf.reduce_mean(loss_fn(ys[lo:hi], out))
-                total += tf.cast(per, w.dtype) * tf.cast((hi - lo) / n, w.dtype)
-                if penalty is None:
-                    penalty = tf.add_n([tf.cast(v, w.dtype) for v in losses]) if losses else 0.0
-            return total + penalty
+            trainable = [ops.reshape(w[lo:hi], s)
+                         for lo, hi, s in zip(bounds[:-1], bounds[1:], shapes)]
+            return ops.cast(loss_of(trainable)[0], w.dtype)
 
-        w0 = np.concatenate([np.asarray(v.numpy(), "float64").reshape(-1)
-                             for v in model.trainable_variables])
+        w0 = np.concatenate([np.asarray(v, "float64").reshape(-1)
+                             for v in model_tools.numpy_values(model.trainable_variables)])
         objective = cls(fn, w0, dtype=dtype)
         objective.model = model
         return objective

@@ -9,6 +9,7 @@ import keras
 from deeper.components import registry
 from deeper.components.constraints import Real, Satisfies, String
 from deeper.components.keras_constraints import Component
+from deeper.components.optimizers.untracked import Untracked
 
 _EXAMPLE_INNER = {"module": "keras.optimizers", "class_name": "SGD",
                   "config": {"name": "sgd", "learning_rate": 0.5, "weight_decay": None,
@@ -135,6 +136,7 @@ class ProximalL1(keras.optimizers.Optimizer):
     def build(self, var_list):
         self.inner_optimizer.build(var_list)
         super().build(var_list)
+        self._built_for = Untracked(var_list)
 
     @property
     def variables(self):
@@ -153,10 +155,12 @@ class ProximalL1(keras.optimizers.Optimizer):
         return self.inner_optimizer.iterations
 
     def apply(self, grads, trainable_variables=None):
-        if trainable_variables is None:
-            raise ValueError("`trainable_variables` must be given to ProximalL1.apply "
-                             "(use apply_gradients(zip(grads, variables))). "
-                             "Received: trainable_variables=None")
+        if trainable_variables is None:  # Keras's JAX trainer: stateless_apply(grads)
+            if not self.built:
+                raise ValueError("`trainable_variables` must be given to ProximalL1.apply "
+                                 "before it is built (use apply_gradients(zip(grads, "
+                                 "variables))). Received: trainable_variables=None")
+            trainable_variables = self._built_for.items
         trainable_variables = list(trainable_variables)
         if not self.built:
             self.build(trainable_variables)

@@ -1,11 +1,11 @@
-"""Two-dimensional test surfaces for optimizers, in TensorFlow ops: `Surface`, `surface`."""
+"""Two-dimensional test surfaces for optimizers, in backend-neutral ops: `Surface`, `surface`."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from deeper.components.validation import check_choice, check_number
 
@@ -17,7 +17,7 @@ class Surface:
     Attributes:
         name: its name.
         formula: the formula, as text.
-        fn: w (a tensor of shape (2,)) -> scalar tensor, without noise.
+        fn: w (a tensor of shape (2,), any backend) -> scalar tensor, without noise.
         start: the common starting point.
         minimum: a global minimizer; `minimum_value` the value there.
         bounds: ((x_min, x_max), (y_min, y_max)) for the contour plot.
@@ -87,7 +87,7 @@ def surface(name):
     Example:
 
     >>> s = surface("rosenbrock")
-    >>> float(s.fn(tf.constant(s.minimum)))
+    >>> float(s.fn(ops.convert_to_tensor(s.minimum)))
     0.0
 
     Reference: Rosenbrock, The Computer Journal (1960); Beale (1958); the
@@ -100,7 +100,7 @@ def noisy(fn, noise_variable):
     """fn(w) + xi . w, with xi read from `noise_variable` (assign it each step)."""
 
     def objective(w):
-        return fn(w) + tf.reduce_sum(tf.cast(noise_variable, w.dtype) * w)
+        return fn(w) + ops.sum(ops.cast(noise_variable, w.dtype) * w)
 
     return objective
 

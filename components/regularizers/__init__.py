@@ -6,7 +6,7 @@
 * `"decov"`: decorrelation of a layer's activations (`DeCov`, Cogswell et al. 2016).
 """
 
-from deeper.components import registry
+from deeper.components import keras_names, registry
 from deeper.components.regularizers import keras_penalties  # noqa: F401  (registers Keras's)
 from deeper.components.regularizers.decov import DeCov  # noqa: F401
 from deeper.components.regularizers.half_l2 import HalfL2  # noqa: F401
@@ -14,7 +14,7 @@ from deeper.components.regularizers.half_l2 import HalfL2  # noqa: F401
 
 def get(identifier, **kwargs):
     """Return the regularizer named `identifier` (ours or Keras's), configured by `kwargs`."""
-    return registry.get("regularizers", identifier, **kwargs)
+    return keras_names.get("regularizers", identifier, **kwargs)
 
 
 def names():

@@ -17,7 +17,7 @@ inside the optimizer of a saved model:
 `deeper.recipes.plot_schedule` draws any of them (or any Keras schedule).
 """
 
-from deeper.components import registry
+from deeper.components import keras_names, registry
 from deeper.components.schedules.constant import Constant  # noqa: F401
 from deeper.components.schedules.inverse_decay import InverseDecay  # noqa: F401
 from deeper.components.schedules.natural_exp_decay import NaturalExpDecay  # noqa: F401
@@ -27,7 +27,7 @@ from deeper.components.schedules.step_decay import step_decay  # noqa: F401
 
 def get(identifier, **kwargs):
     """Return the schedule named `identifier` (ours or Keras's), configured by `kwargs`."""
-    return registry.get("schedules", identifier, **kwargs)
+    return keras_names.get("schedules", identifier, **kwargs)
 
 
 def names():

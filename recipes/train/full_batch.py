@@ -8,16 +8,10 @@ import time
 
 import numpy as np
 
-from deeper.components.optimizers import (
-    HessianFree,
-    LBFGSHistory,
-    Newton,
-    Objective,
-    strong_wolfe,
-)
+from deeper.components.optimizers import FullBatchLBFGS, HessianFree, Newton, Objective
 from deeper.components.validation import check_choice, check_number
 
-METHODS = ("lbfgs", "newton", "hessian_free")
+METHODS = {"lbfgs": FullBatchLBFGS, "newton": Newton, "hessian_free": HessianFree}
 
 
 @dataclasses.dataclass
@@ -64,22 +58,37 @@ def _data(dataset):
                     f"(x, y). Received: dataset={type(dataset).__name__}")
 
 
-def fit_full_batch(model, dataset, method="lbfgs", *, loss="sparse_categorical_crossentropy",
-                   max_iterations=100, gradient_tolerance=1e-8, line_search="strong_wolfe",
-                   learning_rate=1.0, history_size=10, dtype="float64", objective=None,
-                   verbose=0, **method_kwargs):
+def _method(method, line_search, learning_rate, history_size, method_kwargs):
+    """The method instance and its name."""
+    names = {cls: name for name, cls in METHODS.items()}
+    if isinstance(method, tuple(names)):
+        if method_kwargs:
+            raise TypeError(f"Unexpected arguments with a method instance: "
+                            f"{sorted(method_kwargs)}")
+        return method, names[type(method)]
+    name = check_choice("method", method, tuple(METHODS))
+    if name == "lbfgs":
+        return FullBatchLBFGS(history_size=history_size, line_search=line_search,
+                              learning_rate=learning_rate, **method_kwargs), name
+    return METHODS[name](**method_kwargs), name
+
+
+def fit_full_batch(model, dataset, method="lbfgs", *, loss=None, max_iterations=100,
+                   gradient_tolerance=1e-8, line_search="strong_wolfe", learning_rate=1.0,
+                   history_size=10, dtype="float64", objective=None, verbose=0,
+                   **method_kwargs):
     """Train `model` on the whole training set with a second-order method.
 
     The loss (mean over all samples plus the model's regularization losses)
     is a deterministic function of the flattened weights (`Objective`,
-    float64 by default). Methods:
+    float64 by default), on any Keras backend with automatic differentiation.
+    One loop runs every method through its `step(objective, w, f, g)`:
 
-    - "lbfgs": L-BFGS (`LBFGSHistory`, two-loop recursion) with a strong-Wolfe
-      line search (`strong_wolfe`, Nocedal & Wright Alg. 3.5/3.6), first trial
-      step 1 (min(1, 1/|g|_1) at the first iteration). With
-      `line_search=None` the step is `learning_rate` times the direction,
-      untested, exactly as torch.optim.LBFGS's default `line_search_fn=None`:
-      it can diverge.
+    - "lbfgs": `FullBatchLBFGS` (two-loop recursion, restart on a
+      non-descent direction, first trial step min(1, 1/|g|_1), strong-Wolfe
+      line search). With `line_search=None` the step is `learning_rate`
+      times the direction, untested, exactly as torch.optim.LBFGS's default
+      `line_search_fn=None`: it can diverge.
     - "newton": damped exact Newton (`Newton`, Levenberg-Marquardt damping;
       above `max_params` weights it raises).
     - "hessian_free": truncated Newton with conjugate gradient (`HessianFree`).
@@ -89,9 +98,12 @@ def fit_full_batch(model, dataset, method="lbfgs", *, loss="sparse_categorical_c
     Args:
         model: a built Keras model (its weights are overwritten with the result).
         dataset: a `deeper` dataset (uses x_train, y_train) or a tuple (x, y).
-        method: one of "lbfgs", "newton", "hessian_free", or a `Newton` /
-            `HessianFree` instance. Defaults to "lbfgs".
-        loss: the Keras loss. Defaults to "sparse_categorical_crossentropy".
+        method: one of "lbfgs", "newton", "hessian_free", or a `FullBatchLBFGS` /
+            `Newton` / `HessianFree` instance. Defaults to "lbfgs".
+        loss: the Keras loss (an object or a name). Defaults to `None`: the
+            model's compiled loss (a 1-unit sigmoid output with
+            "binary_crossentropy", multi-label outputs...), else
+            "sparse_categorical_crossentropy".
         max_iterations: the most iterations, >= 1. Defaults to 100.
         gradient_tolerance: stop when max |g_i| <= this, >= 0. Defaults to 1e-8.
         line_search: "strong_wolfe" or None (L-BFGS only). Defaults to "strong_wolfe".
@@ -101,7 +113,7 @@ def fit_full_batch(model, dataset, method="lbfgs", *, loss="sparse_categorical_c
         objective: an `Objective` to minimize instead of the model's loss
             (then `model` and `dataset` may be None). Defaults to None.
         verbose: print one line per iteration when 1. Defaults to 0.
-        **method_kwargs: passed to `Newton` / `HessianFree` (damping, cg_iterations, ...).
+        **method_kwargs: passed to the method (damping, cg_iterations, curvature_eps, ...).
 
     Returns:
         A `FullBatchResult`.
@@ -112,8 +124,8 @@ def fit_full_batch(model, dataset, method="lbfgs", *, loss="sparse_categorical_c
     >>> result.history["loss"][-1] < result.history["loss"][0]
     True
     """
-    if not isinstance(method, (Newton, HessianFree)):
-        method = check_choice("method", method, METHODS)
+    if not isinstance(method, tuple(METHODS.values())):
+        check_choice("method", method, tuple(METHODS))
     max_iterations = check_number("max_iterations", max_iterations, low=1, integer=True)
     gradient_tolerance = check_number("gradient_tolerance", gradient_tolerance, low=0)
     line_search = check_choice("line_search", line_search, ("strong_wolfe",), allow_none=True)
@@ -122,16 +134,9 @@ def fit_full_batch(model, dataset, method="lbfgs", *, loss="sparse_categorical_c
     if objective is None:
         x, y = _data(dataset)
         objective = Objective.from_model(model, x, y, loss=loss, dtype=dtype)
-    if method == "newton":
-        method = Newton(**method_kwargs)
-    elif method == "hessian_free":
-        method = HessianFree(**method_kwargs)
-    elif method_kwargs:
-        raise TypeError(f"Unexpected arguments for method='lbfgs': {sorted(method_kwargs)}")
+    method, name = _method(method, line_search, learning_rate, history_size, method_kwargs)
     if isinstance(method, Newton):
         method.check_size(objective.size)
-    name = method if isinstance(method, str) else (
-        "newton" if isinstance(method, Newton) else "hessian_free")
 
     start = time.perf_counter()
     w = objective.w0.astype("float64")
@@ -140,40 +145,17 @@ def fit_full_batch(model, dataset, method="lbfgs", *, loss="sparse_categorical_c
     history = {"loss": [f], "grad_norm": [float(np.linalg.norm(g))], "seconds": [0.0],
                "evaluations": [1], "step": [0.0]}
     evaluations, converged, diverged = 1, False, False
-    memory = LBFGSHistory(history_size) if name == "lbfgs" else None
-    if memory is None:
-        method.reset()
+    method.reset()
     for iteration in range(max_iterations):
         if np.max(np.abs(g)) <= gradient_tolerance:
             converged = True
             break
-        if memory is not None:
-            d = -memory.direction(g)
-            if float(g @ d) >= 0:  # not a descent direction: restart from steepest descent
-                memory.pairs.clear()
-                d = -g
-            first = min(1.0, 1.0 / float(np.sum(np.abs(g)))) if iteration == 0 else 1.0
-            if line_search is None:
-                step = learning_rate * first
-                f_new, g_new = objective.value_and_grad(w + step * d)
-                evaluations += 1
-            else:
-                found = strong_wolfe(objective.value_and_grad, w, f, g, d, step=first)
-                step, f_new, g_new = found.step, found.value, found.grad
-                evaluations += found.evaluations
-                if step == 0.0:  # no decrease along d: stop
-                    break
-            w_new = w + step * d
-            if np.isfinite(f_new) and np.all(np.isfinite(g_new)):
-                memory.update(w_new - w, g_new - g)
-            w, f, g = w_new, f_new, g_new
-        else:
-            result = method.step(objective, w, f, g)
-            evaluations += result.evaluations
-            step = result.damping
-            if not result.accepted:
-                break
-            w, f, g = result.w, result.value, result.grad
+        result = method.step(objective, w, f, g)
+        evaluations += result.evaluations
+        step = result.damping if result.length is None else result.length
+        if not result.accepted:
+            break
+        w, f, g = result.w, result.value, result.grad
         history["loss"].append(float(f))
         history["grad_norm"].append(float(np.linalg.norm(g)))
         history["seconds"].append(time.perf_counter() - start)

@@ -77,6 +77,7 @@ def test_autodiff_and_finite_differences_match_numpy():
     assert result.max_error < 1e-6
 
 
+@pytest.mark.tensorflow_only  # tf.custom_gradient
 def test_wrong_custom_gradient_fails_below_the_broken_layer_only():
     x, y = data()
     result = gradient_check(with_layer(WrongTanh()), x, y)
@@ -109,6 +110,7 @@ class Subclassed(keras.Model):
         return self.head(self.middle(self.below(x)))
 
 
+@pytest.mark.tensorflow_only  # tf.custom_gradient
 def test_float32_fallback_when_the_model_cannot_be_rebuilt():
     x, y = data(n=16)
     keras.utils.set_random_seed(0)
@@ -164,6 +166,7 @@ def test_callback_checks_at_train_begin_and_every_n_epochs():
     assert all(result.passed for _, result in check.results)
 
 
+@pytest.mark.tensorflow_only  # tf.custom_gradient
 def test_callback_warns_or_raises_on_a_wrong_gradient():
     x, y = data()
     with pytest.warns(UserWarning, match="train begin: gradient check FAILED"):

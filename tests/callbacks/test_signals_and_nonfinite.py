@@ -114,6 +114,7 @@ def with_middle(middle):
     return keras.Model(inputs, keras.layers.Dense(10, activation="softmax", name="head")(h))
 
 
+@pytest.mark.tensorflow_only  # tf.custom_gradient
 def test_find_nonfinite_locates_data_outputs_and_gradients():
     x, y = batch(n=32)
     healthy = with_middle(keras.layers.Activation("tanh", name="middle"))

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from deeper.components import layers
+from deeper.components.diagnostics import autodiff
 
 _spec = importlib.util.spec_from_file_location(
     "numpy_refs", pathlib.Path(__file__).with_name("numpy_refs.py"))
@@ -20,11 +21,12 @@ X = np.linspace(-6.0, 6.0, 241)
 
 
 def _value_and_grad(fn, x):
-    x = tf.constant(x, dtype=tf.float64)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = fn(x)
-    return y.numpy(), tape.gradient(y, x).numpy()
+    """fn(x) and its elementwise derivative (the gradient of the sum), on any backend."""
+    with autodiff.precision("float64"):
+        x = keras.ops.convert_to_tensor(x, dtype="float64")
+        _, (grad,), y = autodiff.value_and_grad(
+            lambda a: (keras.ops.sum(fn(a[0])), fn(a[0])), has_aux=True)([x])
+        return keras.ops.convert_to_numpy(y), keras.ops.convert_to_numpy(grad)
 
 
 def test_scaled_tanh_function_layer_and_derivative():
@@ -103,6 +105,7 @@ def test_noisy_relu_inference_is_relu_and_training_noise_has_the_papers_variance
     assert abs(eps2.var() / eps.var() - 4.0) < 0.2
 
 
+@pytest.mark.tensorflow_only  # tf.GradientTape (to port to diagnostics.autodiff)
 def test_noisy_relu_is_seeded_and_passes_the_gradient_of_the_noisy_unit():
     x = np.linspace(-2, 2, 101)
     a = np.asarray(layers.get("noisy_relu", seed=5)(x, training=True))
@@ -145,6 +148,7 @@ def test_rbf_layer_matches_formula():
     np.testing.assert_allclose(np.diag(np.asarray(layer(centers))), 1.0, atol=1e-12)
 
 
+@pytest.mark.tensorflow_only  # tf.GradientTape (to port to diagnostics.autodiff)
 def test_rbf_centers_from_data_by_kmeans_and_trainable():
     rng = np.random.default_rng(1)
     blobs = np.array([[5.0, 0.0], [-5.0, 0.0], [0.0, 5.0]])

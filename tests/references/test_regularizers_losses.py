@@ -170,3 +170,31 @@ def test_losses_train_a_linear_classifier():
         model.fit(x, y, epochs=20, batch_size=32, verbose=0)
         accuracy = (model.predict(x, verbose=0).argmax(1) == y).mean()
         assert accuracy > 0.9, (name, accuracy)
+
+
+@pytest.mark.parametrize("module, name, kwargs, cls, attribute, value", [
+    ("losses", "sparse_categorical_crossentropy", {"from_logits": True},
+     keras.losses.SparseCategoricalCrossentropy, "from_logits", True),
+    ("losses", "mse", {"reduction": "sum"}, keras.losses.MeanSquaredError, "reduction", "sum"),
+    ("losses", "huber", {"delta": 2.0, "name": "h"}, keras.losses.Huber, "name", "h"),
+    ("layers", "batch_normalization", {"momentum": 0.9}, keras.layers.BatchNormalization,
+     "momentum", 0.9),
+    ("initializers", "he_normal", {"seed": 3}, keras.initializers.HeNormal, "seed", 3),
+    ("regularizers", "l1_l2", {"l1": 0.1}, keras.regularizers.L1L2, "l1", 0.1),
+    ("optimizers", "adamw", {"learning_rate": 0.1}, keras.optimizers.AdamW, "learning_rate",
+     0.1),
+    ("schedules", "cosine_decay", {"initial_learning_rate": 0.1, "decay_steps": 10},
+     keras.optimizers.schedules.CosineDecay, "decay_steps", 10),
+    ("callbacks", "early_stopping", {"patience": 2}, keras.callbacks.EarlyStopping,
+     "patience", 2),
+])
+def test_keras_snake_case_names_take_keyword_arguments(module, name, kwargs, cls, attribute,
+                                                       value):
+    import importlib
+
+    getter = importlib.import_module(f"deeper.components.{module}").get
+    obj = getter(name, **kwargs)
+    assert type(obj) is cls
+    config = obj.get_config() if hasattr(obj, "get_config") else vars(obj)
+    found = config.get(attribute, getattr(obj, attribute, None))
+    assert (pytest.approx(float(found)) if isinstance(value, float) else found) == value

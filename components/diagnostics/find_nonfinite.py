@@ -7,7 +7,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
+from deeper.components.diagnostics import autodiff, model_tools
 
 
 @dataclasses.dataclass
@@ -78,39 +78,43 @@ def find_nonfinite(model, x, y, *, loss=None, training=False):
     result.passed, result.summary()   # True, 'data, layer outputs, loss and gradients are finite'
     ```
     """
-    import tensorflow as tf
-
     count = count_nonfinite(x)
     if count:
         return NonFiniteResult("data", "x", count)
     loss_fn = model_tools.resolve_loss(model, loss)
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    x = np.asarray(x)
     try:
-        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-        probe = keras.Model(inputs, [layer.output for layer in layers])
+        inputs, _, calls = model_tools.trace_layers(model, x.shape)
+        calls = [(layer, out) for layer, _, out in calls
+                 if not isinstance(layer, keras.layers.InputLayer)]
+        probe = keras.Model(inputs[0] if len(inputs) == 1 else inputs, [out for _, out in calls])
     except (AttributeError, ValueError, TypeError):
-        probe, layers = None, []
-    with tf.GradientTape() as tape:
-        output = model(x, training=training)
-        value = tf.reduce_mean(loss_fn(y, output))
+        probe, calls = None, []
+    loss_of = autodiff.model_function(model, loss_fn, x, y, training=training,
+                                      regularization=False)
+    value, grads, output = autodiff.value_and_grad(loss_of, has_aux=True)(
+        autodiff.trainable_values(model))
     if probe is not None:
         outputs = probe(x, training=training)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        for layer, out in zip(layers, outputs):
-            count = sum(count_nonfinite(t) for t in keras.tree.flatten(out))
+        for (layer, _), out in zip(calls, outputs):
+            count = sum(count_nonfinite(keras.ops.convert_to_numpy(t))
+                        for t in keras.tree.flatten(out))
             if count:
                 return NonFiniteResult("output", layer.name, count)
-    elif count_nonfinite(output):
-        return NonFiniteResult("output", model.name, count_nonfinite(output))
+    else:
+        count = count_nonfinite(keras.ops.convert_to_numpy(output))
+        if count:
+            return NonFiniteResult("output", model.name, count)
     if not np.isfinite(float(value)):
         return NonFiniteResult("loss", None, 1)
-    variables = model.trainable_variables
-    grads = tape.gradient(value, variables)
     bad = {}
-    for variable, grad in zip(variables, grads):
-        if grad is not None and count_nonfinite(grad):
-            name = model_tools.layer_name(variable)
-            bad[name] = bad.get(name, 0) + count_nonfinite(grad)
+    for variable, grad in zip(model.trainable_variables, grads):
+        if grad is not None:
+            count = count_nonfinite(keras.ops.convert_to_numpy(grad))
+            if count:
+                name = model_tools.layer_name(variable)
+                bad[name] = bad.get(name, 0) + count
     for name in reversed(model_tools.layers_in_order(model)):
         if name in bad:
             return NonFiniteResult("gradient", name, bad[name])

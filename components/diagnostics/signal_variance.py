@@ -8,7 +8,7 @@ import math
 import keras
 import numpy as np
 
-from deeper.components.callbacks import model_tools
+from deeper.components.diagnostics import autodiff, model_tools
 from deeper.components.validation import check_bool, check_number
 
 
@@ -130,36 +130,72 @@ def signal_variance(model, x, y, *, loss=None, training=True, max_ratio=100.0):
         back-propagated gradient variance per layer); He et al., "Delving Deep
         into Rectifiers", ICCV 2015.
     """
-    import tensorflow as tf
-
     training = check_bool("training", training)
     max_ratio = check_number("max_ratio", max_ratio, low=1, low_open=True)
     layers = linear_layers(model)
     if not layers:
         raise ValueError(f"`model` has no layer with a kernel (Dense, Conv...) to probe. "
                          f"Received: model={model.name!r}")
-    try:
-        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-        probe = keras.Model(inputs, [layer.input for layer in layers] + [model.outputs[0]])
-    except (AttributeError, ValueError, TypeError) as err:
-        raise TypeError(f"`model` must be a functional or Sequential model whose layers are "
-                        f"each used once: {err}") from None
-    loss_fn = model_tools.resolve_loss(model, loss)
-    x = tf.convert_to_tensor(np.asarray(x))
+    x = np.asarray(x)
     n = int(x.shape[0])
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        *activations, output = probe(x, training=training)
-        value = tf.reduce_mean(loss_fn(y, output)) * n  # per-example gradients
-    *grads, grad_x = tape.gradient(value, [*activations, x])
-    if grads[0] is None:
-        grads[0] = grad_x  # the first layer reads the model's input directly
+    watched = {id(layer) for layer in layers}
+    probes = {}  # id(layer) -> the _Watch layer in front of it
+
+    def before(layer, tensor):
+        if id(layer) not in watched:
+            return tensor
+        if id(layer) in probes:
+            raise TypeError(f"`model` must use each linear layer once: {layer.name!r} is "
+                            "called twice.")
+        probes[id(layer)] = _Watch(n, tensor.shape[1:], dtype=tensor.dtype)
+        return probes[id(layer)](tensor)
+
+    inputs, outputs, _ = model_tools.trace_layers(model, x.shape, before=before)
+    watches = [probes[id(layer)] for layer in layers if id(layer) in probes]
+    if len(watches) != len(layers):
+        raise TypeError("`model` must be a functional or Sequential model whose linear layers "
+                        "are called on one tensor each.")
+    probe = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
+                        [outputs[0], *[w.output for w in watches]])
+    loss_fn = model_tools.resolve_loss(model, loss)
+    loss_of = autodiff.model_function(probe, lambda t, o: loss_fn(t, o[0]), x, y,
+                                      training=training,
+                                      regularization=False)
+    positions = [next(i for i, v in enumerate(probe.trainable_variables) if v is w.delta)
+                 for w in watches]
+
+    def objective(deltas):
+        values = autodiff.trainable_values(probe)
+        for i, delta in zip(positions, deltas):
+            values[i] = delta
+        value, out = loss_of(values)
+        return value * n, out  # n * mean: the per-example gradients
+
+    _, grads, out = autodiff.value_and_grad(objective, has_aux=True)(
+        [autodiff.trainable_values(probe)[i] for i in positions])
+    autodiff.missing_gradient(grads, [f"the input of layer {layer.name!r}" for layer in layers])
     variances, norms = [], []
-    for a, g in zip(activations, grads):
-        a = np.asarray(a, dtype=np.float64).reshape(n, -1)
-        g = np.zeros_like(a) if g is None else np.asarray(g, dtype=np.float64).reshape(n, -1)
+    for a, g in zip(out[1:], grads):
+        a = np.asarray(keras.ops.convert_to_numpy(a), dtype=np.float64).reshape(n, -1)
+        g = np.asarray(keras.ops.convert_to_numpy(g), dtype=np.float64).reshape(n, -1)
         variances.append(float(a.var(axis=0).mean()))
         norms.append(float(np.square(g).sum(axis=1).mean()))
     return SignalVarianceResult(layers=[layer.name for layer in layers],
                                 activation_variance=variances, gradient_norm=norms,
                                 max_ratio=max_ratio)
+
+
+class _Watch(keras.layers.Layer):
+    """Adds a zero variable of the batch's shape to its input, so that the gradient of the
+    loss with respect to that variable is the gradient with respect to the input."""
+
+    def __init__(self, batch, shape, **kwargs):
+        super().__init__(**kwargs)
+        self.delta = self.add_weight(shape=(batch, *shape), initializer="zeros",
+                                     name="delta")
+
+    def call(self, inputs):
+        return inputs + keras.ops.cast(self.delta, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

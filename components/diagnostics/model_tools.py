@@ -10,6 +10,8 @@ model raises a `TypeError` that says so.
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 
@@ -80,7 +82,9 @@ def rebuild(model, *, dtype=None, regularization=True):
     """
     removed = []
     try:
-        config = keras.saving.serialize_keras_object(model)
+        with warnings.catch_warnings():  # Keras's Variable.numpy() under JAX's x64 mode
+            warnings.simplefilter("ignore", DeprecationWarning)
+            config = keras.saving.serialize_keras_object(model)
         if dtype == "float64":
             config = _rewrite(config, _to_float64)
         if not regularization:
@@ -88,7 +92,7 @@ def rebuild(model, *, dtype=None, regularization=True):
         copy = keras.saving.deserialize_keras_object(config, safe_mode=False)
         if not copy.built:
             copy.build(model.inputs[0].shape if model.inputs else None)
-        copy.set_weights(model.get_weights())
+        copy.set_weights(numpy_values(model.weights))
     except Exception as err:  # Keras raises many types for an unserializable model
         raise TypeError(
             f"`model` must rebuild from its config (a functional or Sequential model, or a "
@@ -98,15 +102,31 @@ def rebuild(model, *, dtype=None, regularization=True):
     return copy, removed
 
 
+def numpy_values(variables):
+    """The values of `variables` as NumPy arrays, on every backend (`Variable.numpy()`
+    warns on JAX in x64 mode: NumPy's `__array__` copy keyword)."""
+    if keras.backend.backend() == "tensorflow":
+        return [np.array(v.numpy()) for v in variables]
+    return [np.array(keras.ops.convert_to_numpy(v.value)) for v in variables]
+
+
 def resolve_loss(model, loss=None, dtype=None):
     """The loss to check: `loss`, else the compiled one, else sparse categorical
-    cross-entropy; as a callable `(y_true, y_pred) -> scalar` computed in `dtype`."""
+    cross-entropy; as a callable `(y_true, y_pred) -> per-example losses` computed in `dtype`.
+
+    A name resolves through `deeper.components.losses.get` (ours, then Keras's,
+    Keras's snake-case names as their `Loss` class), so that targets of shape
+    `(n,)` meet outputs of shape `(n, 1)` as they do in `compile` (one sigmoid
+    unit with `binary_crossentropy`).
+    """
+    from deeper.components import losses
+
     if loss is None:
         loss = getattr(model, "loss", None)
     if loss is None:
         loss = "sparse_categorical_crossentropy"
     if isinstance(loss, str):
-        loss = keras.losses.get(loss)
+        loss = losses.get(loss)
     if isinstance(loss, keras.losses.Loss) and dtype is not None:
         try:
             loss = type(loss)(**{**loss.get_config(), "dtype": dtype})
@@ -162,3 +182,51 @@ def copy_callback(callback, memo):
     for key, value in vars(callback).items():
         setattr(clone, key, None if isinstance(value, keras.Model) else copy.deepcopy(value, memo))
     return clone
+
+
+def trace_layers(model, input_shape, before=None):
+    """Rebuild the graph of `model` on a fresh input, its own layers (shared weights), in order.
+
+    A Sequential model's layers are called one after the other; a functional
+    model is re-run through its own graph (`keras.models.clone_model` with the
+    same layers). This never reads `layer.input`/`layer.output`, which in a
+    model rebuilt from its config (or reloaded) can belong to a stale graph.
+
+    Args:
+        model: a Sequential or functional `keras.Model`.
+        input_shape: the shape of a batch (its first entry is ignored).
+        before: `None`, or `before(layer, tensor) -> tensor`, applied to the
+            single-tensor input of every layer before it is called (to watch it).
+
+    Returns:
+        `(inputs, outputs, calls)`: the fresh input tensors, the model's
+        outputs on them, and `[(layer, input tensor, output tensor)]` in call order.
+
+    Raises:
+        TypeError: for another kind of model.
+    """
+    calls = []
+
+    def call(layer, *args, **kwargs):
+        if before is not None and args and isinstance(args[0], keras.KerasTensor):
+            args = (before(layer, args[0]), *args[1:])
+        out = layer(*args, **kwargs)
+        calls.append((layer, args[0] if args else None, out))
+        return out
+
+    if isinstance(model, keras.Sequential):
+        inputs = keras.Input(shape=tuple(input_shape[1:]), dtype=model.inputs[0].dtype
+                             if getattr(model, "inputs", None) else None)
+        tensor = inputs
+        for layer in model.layers:
+            tensor = call(layer, tensor)
+        return [inputs], [tensor], calls
+    if getattr(model, "inputs", None) and getattr(model, "outputs", None):
+        try:
+            twin = keras.models.clone_model(model, clone_function=lambda layer: layer,
+                                            call_function=call)
+        except (ValueError, TypeError) as err:
+            raise TypeError(f"`model` must be a functional or Sequential model: {err}") from None
+        return list(twin.inputs), list(twin.outputs), calls
+    raise TypeError(f"`model` must be a functional or Sequential model (layer by layer "
+                    f"probes need its graph). Received: model of type {type(model).__name__}")

@@ -8,8 +8,9 @@ import warnings
 
 import keras
 import numpy as np
+from keras import ops
 
-from deeper.components.callbacks import model_tools
+from deeper.components.diagnostics import autodiff, model_tools
 from deeper.components.validation import check_bool, check_number, check_seed
 
 DEFAULTS = {  # (epsilon, threshold) per precision; see the docstring
@@ -86,7 +87,8 @@ def gradient_check(model, x, y, *, loss=None, num_params=3, epsilon=None, thresh
     """Compare autodiff gradients with central finite differences.
 
     For a sample of `num_params` entries `w` of every trainable variable, the
-    gradient `g` from `tf.GradientTape` is compared with
+    gradient `g` from automatic differentiation (on any Keras backend, see
+    `deeper.components.diagnostics.autodiff`) is compared with
 
         n = (L(w + eps) - L(w - eps)) / (2 eps)
 
@@ -134,8 +136,6 @@ def gradient_check(model, x, y, *, loss=None, num_params=3, epsilon=None, thresh
         Note: `tf.test.compute_gradient` does the same for a single function
         of tensors, not for a Keras model's variables.
     """
-    import tensorflow as tf
-
     num_params = check_number("num_params", num_params, low=1, integer=True)
     epsilon = check_number("epsilon", epsilon, low=0, low_open=True, allow_none=True)
     threshold = check_number("threshold", threshold, low=0, low_open=True, allow_none=True)
@@ -144,14 +144,18 @@ def gradient_check(model, x, y, *, loss=None, num_params=3, epsilon=None, thresh
     if not isinstance(model, keras.Model):
         raise TypeError(f"`model` must be a keras.Model. Received: model of type "
                         f"{type(model).__name__}")
+    with autodiff.precision("float64" if float64 else model.compute_dtype):
+        return _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed)
 
+
+def _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed):
     target, dtype = model, str(model.compute_dtype)
     if float64:
         try:
             target, _ = model_tools.rebuild(model, dtype="float64")
             dtype = "float64"
         except TypeError as err:
-            warnings.warn(f"gradient check in {dtype}, not float64: {err}", stacklevel=2)
+            warnings.warn(f"gradient check in {dtype}, not float64: {err}", stacklevel=3)
     default_epsilon, default_threshold = DEFAULTS.get(dtype, DEFAULTS["float32"])
     epsilon = default_epsilon if epsilon is None else epsilon
     threshold = default_threshold if threshold is None else threshold
@@ -159,44 +163,35 @@ def gradient_check(model, x, y, *, loss=None, num_params=3, epsilon=None, thresh
     x = model_tools.as_float(x, dtype)
     y = model_tools.as_float(y, dtype)
 
-    @tf.function(reduce_retracing=True)
-    def objective():
-        value = tf.reduce_mean(tf.cast(loss_fn(y, target(x, training=False)), dtype))
-        for extra in target.losses:
-            value += tf.cast(extra, dtype)
-        return value
-
     variables = target.trainable_variables
-    with tf.GradientTape() as tape:
-        value = objective()
-    grads = tape.gradient(value, variables)
+    loss_of = autodiff.model_function(target, loss_fn, x, y, training=False)
+    objective = autodiff.compile(lambda values: ops.cast(loss_of(values)[0], dtype))
+    gradient = autodiff.compile(autodiff.value_and_grad(objective))
+    weights = model_tools.numpy_values(variables)
+    value, grads, _ = gradient(autodiff.trainable_values(target))
+    autodiff.missing_gradient(grads, [v.path for v in variables])
     rng = np.random.default_rng(seed)
     samples = []  # (variable index, flat index, autodiff)
     for i, (variable, grad) in enumerate(zip(variables, grads)):
-        grad = np.zeros(variable.shape) if grad is None else np.asarray(grad, dtype=np.float64)
+        grad = np.asarray(keras.ops.convert_to_numpy(grad), dtype=np.float64)
         size = int(np.prod(variable.shape))
         for flat in rng.choice(size, size=min(num_params, size), replace=False):
             samples.append((i, int(flat), float(grad.reshape(-1)[flat])))
 
-    def numeric(variable, original, flat, step):
-        values = original.copy().reshape(-1)
-        values[flat] += step
-        variable.assign(values.reshape(original.shape))
-        plus = float(objective())
-        values[flat] -= 2 * step
-        variable.assign(values.reshape(original.shape))
-        minus = float(objective())
+    def numeric(i, flat, step):
+        values = [ops.convert_to_tensor(w) for w in weights]
+        moved = weights[i].copy().reshape(-1)
+        moved[flat] += step
+        values[i] = ops.convert_to_tensor(moved.reshape(weights[i].shape))
+        plus = float(objective(values))
+        moved[flat] -= 2 * step
+        values[i] = ops.convert_to_tensor(moved.reshape(weights[i].shape))
+        minus = float(objective(values))
         return (plus - minus) / (2 * step)
 
-    rows = []  # (variable index, flat index, autodiff, estimate at eps, estimate at eps / 2)
-    for i, flat, analytic in samples:
-        variable = variables[i]
-        original = np.asarray(variable.numpy())
-        try:
-            rows.append((i, flat, analytic, numeric(variable, original, flat, epsilon),
-                         numeric(variable, original, flat, epsilon / 2)))
-        finally:
-            variable.assign(original)
+    # (variable index, flat index, autodiff, estimate at eps, estimate at eps / 2)
+    rows = [(i, flat, analytic, numeric(i, flat, epsilon), numeric(i, flat, epsilon / 2))
+            for i, flat, analytic in samples]
 
     finite = [abs(r[2]) for r in rows if math.isfinite(r[2])]
     rms = float(np.sqrt(np.mean(np.square(finite)))) if finite else 0.0
