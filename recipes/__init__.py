@@ -34,6 +34,7 @@ _LAZY = {
     "FullBatchResult": "deeper.recipes.full_batch",
     "compare_optimizers": "deeper.recipes.compare_optimizers",
     "Comparison": "deeper.recipes.compare_optimizers",
+    "meta_train": "deeper.recipes.learn",
 }
 
 
