@@ -122,8 +122,8 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(var_list)
-        self._phi = self.add_variable(shape=(lstm.PHI_SIZE,), dtype="float32", name="phi")
-        self._phi.assign(self._initial_phi)
+        self._phi = self.add_variable(shape=(lstm.PHI_SIZE,), dtype="float32", name="phi",
+                                      initializer=_Values(self._initial_phi))
         self._index, self._states = {}, []
         for i, variable in enumerate(var_list):
             self._index[id(variable)] = i
@@ -148,6 +148,16 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
         config.update({"preset": self.preset, "phi": self.phi, "p": self.p,
                        "output_scale": self.output_scale, "seed": self.seed})
         return config
+
+
+class _Values(keras.initializers.Initializer):
+    """Initializes a variable to fixed values (phi), also when built inside a trace."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __call__(self, shape, dtype=None):
+        return ops.cast(ops.convert_to_tensor(self.values), dtype)
 
 
 def _clean(path):
