@@ -28,7 +28,8 @@ from deeper.components import optimizers
 from deeper.recipes.learn import evaluate, mnist1d_mlp, problem_seed, quadratic
 from deeper.recipes.learn.meta_train import TEST, TUNING
 
-GRID = [float(f"{10.0 ** e:.3g}") for e in np.arange(-3.0, 0.51, 0.25)]
+GRIDS = {"fine": [float(f"{10.0 ** e:.3g}") for e in np.arange(-3.0, 0.51, 0.25)],
+         "coarse": [float(f"{10.0 ** e:.3g}") for e in np.arange(-3.0, 0.51, 0.5)]}
 
 
 def _mlp(**kwargs):
@@ -62,7 +63,7 @@ def learned_optimizer(preset, candidates):
     return lambda: optimizers.get("learned_lstm", preset=preset)
 
 
-def run_task(name, preset, make_task, steps, tests, tuning, out, seed, candidates):
+def run_task(name, preset, make_task, steps, tests, tuning, out, seed, candidates, grid):
     start = time.perf_counter()
     test = [make_task(tests)(problem_seed(seed, TEST, 0))]
     tune = [make_task(tuning)(problem_seed(seed, TUNING, 0))]
@@ -70,7 +71,7 @@ def run_task(name, preset, make_task, steps, tests, tuning, out, seed, candidate
                                                            steps)}
     rows = [(f"learned_lstm ({preset})", "-", curves[f"learned_lstm ({preset})"])]
     for base in evaluate.BASELINES:
-        tuned = evaluate.tune_learning_rate(base, tune, steps, GRID)
+        tuned = evaluate.tune_learning_rate(base, tune, steps, grid)
         for metric in ("final", "sum"):
             rate = tuned[metric][0]
             losses = evaluate.run_on(lambda r=rate: optimizers.get(base, learning_rate=r),
@@ -117,6 +118,8 @@ def main():
     parser.add_argument("--out", default="benchmarks/learned_optimizer")
     parser.add_argument("--candidate", action="append", default=[], metavar="PRESET=PHI.npy",
                         help="score a phi file (meta_train's .phi, np.save) instead of a preset")
+    parser.add_argument("--grid", choices=sorted(GRIDS), default="fine",
+                        help="learning-rate grid from 1e-3 to 3.16: quarter or half decades")
     args = parser.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)
     names = []
@@ -126,7 +129,7 @@ def main():
     for name in names:
         preset, make_task, steps = SETTINGS[name]
         run_task(name, preset, make_task, steps, args.tests, args.tuning, args.out, args.seed,
-                 dict(c.split("=", 1) for c in args.candidate))
+                 dict(c.split("=", 1) for c in args.candidate), GRIDS[args.grid])
 
 
 if __name__ == "__main__":

@@ -52,25 +52,27 @@ def test_meta_training_lowers_the_validation_meta_loss():
 
 
 def test_resumed_meta_training_ends_where_the_uninterrupted_one_does(tmp_path):
-    straight = recipes.meta_train(linear_regression, meta_iterations=20, seed=2, **SMALL)
-    recipes.meta_train(linear_regression, meta_iterations=10, seed=2, output_dir=tmp_path, **SMALL)
+    small = {**SMALL, "validate_every": 4}
+    straight = recipes.meta_train(linear_regression, meta_iterations=8, seed=2, **small)
+    recipes.meta_train(linear_regression, meta_iterations=4, seed=2, output_dir=tmp_path, **small)
     with pytest.raises(ValueError, match="pass resume=True"):
-        recipes.meta_train(linear_regression, meta_iterations=20, seed=2, output_dir=tmp_path,
-                           **SMALL)
-    resumed = recipes.meta_train(linear_regression, meta_iterations=20, seed=2,
-                                 output_dir=tmp_path, resume=True, **SMALL)
+        recipes.meta_train(linear_regression, meta_iterations=8, seed=2, output_dir=tmp_path,
+                           **small)
+    resumed = recipes.meta_train(linear_regression, meta_iterations=8, seed=2,
+                                 output_dir=tmp_path, resume=True, **small)
     np.testing.assert_allclose(resumed.last_phi, straight.last_phi, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(resumed.phi, straight.phi, rtol=1e-5, atol=1e-7)
     assert resumed.history["meta_loss"] == pytest.approx(straight.history["meta_loss"], rel=1e-5)
 
 
-@pytest.mark.parametrize("make_task", [lambda: quadratic(problems=3),
-                                       lambda: mnist1d_mlp(steps=10, nets=2, batch_size=32),
-                                       lambda: linear_regression])
-def test_unroll_is_the_keras_optimizer_run(make_task):
+@pytest.mark.parametrize("make_task, preset", [
+    (lambda: quadratic(problems=3), "quadratic"),
+    (lambda: mnist1d_mlp(steps=10, nets=2, batch_size=32, hidden=(8,)), "mlp"),
+    (lambda: linear_regression, "quadratic")])
+def test_unroll_is_the_keras_optimizer_run(make_task, preset):
     task = make_task()
     problem = task(7)
-    phi = presets_phi("quadratic")
+    phi = presets_phi(preset)
     unrolled = Unroller(problem, 5, 10.0, 0.1).rollout(phi, problem, 10)
     keras_run = evaluate.run_optimizer(
         optimizers.LearnedOptimizer(preset=None, phi=phi), problem, 10)
