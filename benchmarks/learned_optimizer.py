@@ -63,18 +63,19 @@ def learned_optimizer(preset, candidates):
     return lambda: optimizers.get("learned_lstm", preset=preset)
 
 
-def run_task(name, preset, make_task, steps, tests, tuning, out, seed, candidates, grid):
+def run_task(name, preset, make_task, steps, tests, tuning, out, seed, candidates,
+             grid):
     start = time.perf_counter()
     test = [make_task(tests)(problem_seed(seed, TEST, 0))]
     tune = [make_task(tuning)(problem_seed(seed, TUNING, 0))]
-    curves = {f"learned_lstm ({preset})": evaluate.run_on(learned_optimizer(preset, candidates), test,
-                                                           steps)}
+    label = f"learned_lstm ({preset})"
+    curves = {label: evaluate.run_on(learned_optimizer(preset, candidates), test, steps)}
     rows = [(f"learned_lstm ({preset})", "-", curves[f"learned_lstm ({preset})"])]
     for base in evaluate.BASELINES:
         tuned = evaluate.tune_learning_rate(base, tune, steps, grid)
         for metric in ("final", "sum"):
             rate = tuned[metric][0]
-            losses = evaluate.run_on(lambda r=rate: optimizers.get(base, learning_rate=r),
+            losses = evaluate.run_on(lambda b=base, r=rate: optimizers.get(b, learning_rate=r),
                                      test, steps)
             rows.append((base, f"{rate:g} (by {metric})", losses))
             if metric == "final":

@@ -68,7 +68,8 @@ def tune_learning_rate(name, problems, steps, grid):
     """
     table = {}
     for rate in grid:
-        losses = run_on(lambda: optimizer_registry.get(name, learning_rate=rate), problems, steps)
+        losses = run_on(lambda r=rate: optimizer_registry.get(name, learning_rate=r), problems,
+                        steps)
         table[rate] = {k: _mean(v) for k, v in scores(losses).items()}
     best = {m: min(((r, row[m]) for r, row in table.items()), key=lambda x: x[1])
             for m in ("final", "sum")}

@@ -24,7 +24,8 @@ RECIPES = {
                   "meta_learning_rate": 3e-3, "validate_every": 50, "validation_problems": 4,
                   "validation_metric": "sum", "steps": 100, "unroll": 20, "seed": 0},
     "mlp": {"task": "mlp", "task_args": {"nets": 2}, "meta_iterations": 500,
-            "meta_learning_rate": 5e-3, "output_scale": 1.0, "validate_every": 50, "validation_problems": 4,
+            "meta_learning_rate": 5e-3, "output_scale": 1.0, "validate_every": 50,
+            "validation_problems": 4,
             "validation_metric": "final", "steps": 100, "unroll": 20, "seed": 0},
 }
 

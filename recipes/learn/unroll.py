@@ -116,7 +116,7 @@ class Unroller:
         return surrogate, (carry, losses)
 
     def rollout(self, phi, problem, steps):
-        """Per-step losses of `steps` learned-optimizer steps, (steps + 1, problems): f(theta_0..)."""
+        """Losses f(theta_0), ..., f(theta_steps) of the learned optimizer: (steps + 1, k)."""
         carry, data = self.start(problem)
         out = [ops.convert_to_numpy(carry[3])[None]]
         for t0 in range(0, steps, self.length):
