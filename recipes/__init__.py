@@ -49,6 +49,7 @@ _LAZY = {
     "replication_cost": "deeper.recipes.experiments.batch_sizes",
     "compare_optimizers": "deeper.recipes.experiments.compare_optimizers",
     "Comparison": "deeper.recipes.experiments.compare_optimizers",
+    "meta_train": "deeper.recipes.learn",
 }
 # Modules under their names before the sub-packages (`from deeper.recipes import models`).
 _MODULES = {

@@ -39,6 +39,7 @@ from deeper.components.optimizers.full_batch_lbfgs import FullBatchLBFGS  # noqa
 from deeper.components.optimizers.hessian_free import HessianFree  # noqa: F401
 from deeper.components.optimizers.lbfgs import LBFGS  # noqa: F401
 from deeper.components.optimizers.lbfgs_history import LBFGSHistory  # noqa: F401
+from deeper.components.optimizers.learned_lstm import LearnedOptimizer  # noqa: F401
 from deeper.components.optimizers.line_search import strong_wolfe  # noqa: F401
 from deeper.components.optimizers.newton import Newton  # noqa: F401
 from deeper.components.optimizers.objective import Objective  # noqa: F401

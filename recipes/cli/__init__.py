@@ -29,6 +29,7 @@ COMMANDS = (
     "deeper.recipes.cli.tune",
     "deeper.recipes.cli.lr_find",
     "deeper.recipes.cli.compare_optimizers",
+    "deeper.recipes.cli.meta_train",
 )
 
 
