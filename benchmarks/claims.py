@@ -12,7 +12,9 @@ time); the rest of the file is left as it is. Verdict rules are stated in each r
 """
 
 import argparse
+import dataclasses
 import datetime
+import json
 import os
 import sys
 import time
@@ -26,7 +28,7 @@ import claims_regularization as reg  # noqa: E402
 import claims_training as training  # noqa: E402
 import hard_examples  # noqa: E402
 import l1_sparsity  # noqa: E402
-from claims_common import Settings, load  # noqa: E402
+from claims_common import Row, Settings, load  # noqa: E402
 
 BEGIN = "<!-- claims table: written by benchmarks/claims.py, do not edit by hand -->"
 END = "<!-- end of the claims table -->"
@@ -35,29 +37,47 @@ KEYS = ("relu_tanh", "tanh_sigmoid", "matched_init", "batch_norm_lr", "sgd_vs_gd
         "width_depth")
 
 
-def measure(settings, log=print):
-    """Run every experiment; returns the rows in `KEYS` order."""
+def measure(settings, only=None, known=None, log=print):
+    """Run the experiments of the claims in `only` (all by default); the other rows come
+    from `known` (`{key: Row}`). Returns the rows in `KEYS` order."""
     mnist1d = load("mnist1d", settings)
-    rows = {}
+    rows = dict(known or {})
 
-    def done(*new):
-        for row in new:
+    def activations():
+        runs, epochs = training.activation_runs(mnist1d, settings)
+        return training.relu_tanh_claim(runs, epochs), training.tanh_sigmoid_claim(runs, epochs)
+
+    def regularization():
+        runs, epochs = reg.gap_runs(mnist1d, settings)
+        return (reg.gap_claim(runs, epochs), reg.dropout_speed_claim(runs, epochs),
+                reg.early_stopping_claim(mnist1d, settings, runs))
+
+    def width_depth():
+        sets = [mnist1d] if settings.quick else [mnist1d, load("digits", settings)]
+        return (training.width_depth_claim(sets, settings),)
+
+    steps = [
+        (("relu_tanh", "tanh_sigmoid"), activations),
+        (("matched_init",), lambda: (training.init_claim(mnist1d, settings),)),
+        (("batch_norm_lr",), lambda: (training.batch_norm_claim(mnist1d, settings),)),
+        (("sgd_vs_gd",), lambda: (claims_data.sgd_gd_claim(mnist1d, settings),)),
+        (("hard_examples",), lambda: (claims_data.hard_examples_claim(
+            mnist1d, settings, hard_examples),)),
+        (("l2_dropout_gap", "dropout_speed", "early_stopping"), regularization),
+        (("l1_sparsity",), lambda: (reg.l1_claim(mnist1d, settings, l1_sparsity),)),
+        (("width_depth",), width_depth),
+    ]
+    for keys, step in steps:
+        if only is not None and not set(keys) & set(only):
+            continue
+        for row in step():
             rows[row.key] = row
-            log(f"[{time.strftime('%H:%M:%S')}] {row.key}: {row.verdict} | {row.figure}")
-
-    runs, epochs = training.activation_runs(mnist1d, settings)
-    done(training.relu_tanh_claim(runs, epochs), training.tanh_sigmoid_claim(runs, epochs))
-    done(training.init_claim(mnist1d, settings))
-    done(training.batch_norm_claim(mnist1d, settings))
-    done(claims_data.sgd_gd_claim(mnist1d, settings))
-    done(claims_data.hard_examples_claim(mnist1d, settings, hard_examples))
-    runs, epochs = reg.gap_runs(mnist1d, settings)
-    done(reg.gap_claim(runs, epochs), reg.dropout_speed_claim(runs, epochs))
-    done(reg.early_stopping_claim(mnist1d, settings, runs))
-    done(reg.l1_claim(mnist1d, settings, l1_sparsity))
-    sets = [mnist1d] if settings.quick else [mnist1d, load("digits", settings)]
-    done(training.width_depth_claim(sets, settings))
-    return [rows[k] for k in KEYS]
+            log(f"[{time.strftime('%H:%M:%S')}] {row.key}: {row.verdict} | {row.figure}",
+                flush=True)
+        yield rows
+    missing = [k for k in KEYS if k not in rows]
+    if missing:
+        raise ValueError(f"no measurement for {missing}: run them or give --rows-json")
 
 
 def render(rows, settings, command, minutes):
@@ -66,12 +86,13 @@ def render(rows, settings, command, minutes):
         BEGIN,
         "## The lecture's claims, measured (issue 16)", "",
         f"```\n{command}\n```", "",
-        f"Seeds {', '.join(map(str, settings.seeds))}; {minutes:.1f} minutes on the shared "
-        f"2-core CPU, {datetime.date.today().isoformat()}. Figures are the mean over seeds "
-        "with (min-max); accuracies on MNIST-1D's 400-example validation split move by about "
-        "+-0.02 between seeds. The claims are quoted as the issue words them (the lecture "
-        "itself is not in the repository), with the paper they come from. A verdict follows "
-        "the rule its row states; \"mixed\" means part of the claim held.", "",
+        f"Seeds {', '.join(map(str, settings.seeds))}; the (last) run took {minutes:.1f} "
+        f"minutes on the shared 2-core CPU, {datetime.date.today().isoformat()}. Figures "
+        "are the mean over seeds with (min-max); accuracies on MNIST-1D's 400-example "
+        "validation split move by about +-0.02 between seeds. The claims are quoted as the "
+        "issue words them (the lecture itself is not in the repository), with the paper they "
+        "come from. A verdict follows the rule its row states; \"mixed\" means part of the "
+        "claim held.", "",
         "| # | claim | experiment | measured | verdict | reading |", "|---|---|---|---|---|---|",
     ]
     lines += [f"| {i} `{r.key}` | {cell(r.claim)} | {cell(r.experiment)} | {cell(r.figure)} | "
@@ -102,16 +123,32 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")),
                         help="the Markdown file that receives the table")
+    parser.add_argument("--rows-json", default=None,
+                        help="keep every measured row here (rewritten after each experiment)")
+    parser.add_argument("--only", nargs="+", choices=KEYS, default=None,
+                        help="re-measure these claims; the others come from --rows-json")
     args = parser.parse_args(argv)
+    if args.only and not args.rows_json:
+        parser.error("--only needs --rows-json (where the other rows come from)")
     if not args.quick and len(args.seeds) < 3:
         parser.error("the table needs at least 3 seeds (use --quick for a smoke run)")
     settings = Settings.quick_settings() if args.quick else Settings.full(args.seeds)
+    known = {}
+    if args.rows_json and Path(args.rows_json).exists():
+        known = {k: Row(**v) for k, v in json.loads(Path(args.rows_json).read_text()).items()}
     start = time.perf_counter()
-    rows = measure(settings)
+    rows = {}
+    for rows in measure(settings, args.only, known):
+        if args.rows_json:
+            Path(args.rows_json).write_text(json.dumps(
+                {k: dataclasses.asdict(r) for k, r in rows.items()}, indent=1))
+    rows = [rows[k] for k in KEYS]
     minutes = (time.perf_counter() - start) / 60
     command = "python benchmarks/claims.py" + (" --quick" if args.quick else "") + (
         "" if args.quick or args.seeds == [0, 1, 2] else " --seeds " + " ".join(map(str,
                                                                                    args.seeds)))
+    if args.only:
+        command += f"  # and later --only {' '.join(args.only)} --rows-json ..."
     write_section(args.results, render(rows, settings, command, minutes))
     print(f"{len(rows)} claims written to {args.results} in {minutes:.1f} minutes")
 
