@@ -28,7 +28,7 @@ from deeper import recipes
 from deeper.components import data, optimizers, regularizers
 
 SMALL = bool(os.environ.get("DEEPER_NOTEBOOK_SMALL"))
-EPOCHS = 4 if SMALL else 20          # sections 1 and 2
+EPOCHS = 3 if SMALL else 20          # sections 1 and 2
 LONG = 12 if SMALL else 40           # section 3: long enough to overfit
 WIDTH = 256
 plt.rcParams["figure.dpi"] = 72

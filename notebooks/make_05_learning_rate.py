@@ -28,7 +28,7 @@ from deeper import recipes
 from deeper.components import callbacks, data, optimizers, schedules
 
 SMALL = bool(os.environ.get("DEEPER_NOTEBOOK_SMALL"))
-EPOCHS = 6 if SMALL else 30
+EPOCHS = 4 if SMALL else 30
 WIDTH = 64 if SMALL else 256
 plt.rcParams["figure.dpi"] = 72
 tf.get_logger().setLevel("ERROR")   # no retracing notices from the many small models
@@ -87,9 +87,9 @@ and suggests a rate a tenth of the loss minimum's (or where the loss falls faste
 `recipes.lr_search` trains short runs at log-spaced rates on a subset, keeps the best by
 validation loss and refines around it. Same MLP (no batch norm)."""),
     code("""found = recipes.lr_find(ds, model="mlp", width=WIDTH, batch_norm=False, dropout=0.0,
-                        num_steps=80 if SMALL else 200)
+                        num_steps=60 if SMALL else 200)
 search = recipes.lr_search(ds, model="mlp", width=WIDTH, batch_norm=False, dropout=0.0,
-                           rates=(1.0, 1e-1, 1e-2, 1e-3), fine_points=2 if SMALL else 4,
+                           rates=(0.3, 0.03, 0.003), fine_points=2 if SMALL else 4,
                            epochs=2 if SMALL else 5)
 print(found.summary()); print(search.summary()); print(search.table())
 
