@@ -3,15 +3,11 @@ learns, it resumes exactly, the meta-training unroll is the Keras optimizer's ru
 tasks work, bad arguments fail in one sentence; the `meta-train` subcommand; the notebook."""
 
 import json
-import os
 from pathlib import Path
 
-import keras
-import nbformat
 import numpy as np
 import pytest
 from keras import ops
-from nbclient import NotebookClient
 
 from deeper import recipes
 from deeper.components import optimizers
@@ -136,13 +132,4 @@ def test_quadratic_preset_is_reproduced_by_its_recipe(tmp_path):
     assert made["best_validation"] == pytest.approx(shipped["best_validation"], rel=1e-3)
 
 
-def test_notebook_executes_with_a_figure():
-    path = Path(__file__).parents[2] / "notebooks" / "07_learning_to_learn.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert any("image/png" in o.get("data", {}) for o in outputs)
-    assert not any(o.get("output_type") == "error" for o in outputs)
-    assert keras.backend.backend() in ("tensorflow", "jax")
+# notebooks/08_learning_to_learn.ipynb executes in tests/test_notebooks.py.

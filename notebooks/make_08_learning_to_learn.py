@@ -1,4 +1,4 @@
-"""Generates notebooks/07_learning_to_learn.ipynb (run: python notebooks/make_07_learning_to_learn.py,
+"""Generates notebooks/08_learning_to_learn.ipynb (run: python notebooks/make_08_learning_to_learn.py,
 then execute it with nbclient to store the outputs)."""
 
 from pathlib import Path
@@ -104,4 +104,4 @@ history = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
 print("mse per epoch:", [round(v, 4) for v in history.history["loss"]])"""),
 ]
 nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-nbf.write(nb, Path(__file__).with_name("07_learning_to_learn.ipynb"))
+nbf.write(nb, Path(__file__).with_name("08_learning_to_learn.ipynb"))
