@@ -53,13 +53,17 @@ def _check(args):
                          f"preset={args.preset!r}, task={args.task!r}")
 
 
+def _run_checked(args, values):
+    return run(argparse.Namespace(**{**vars(args), **values}))
+
+
 def add_parser(subparsers):
     """Add the `meta-train` subcommand to the `deeper` subparsers; returns its parser."""
     from deeper.recipes.cli.flags import subcommand
 
     parser = subcommand(subparsers, "meta-train", help=__doc__.splitlines()[0],
                         description=__doc__.splitlines()[0], tables=[FLAGS],
-                        run=lambda args, values: run(argparse.Namespace(**{**vars(args), **values})))
+                        run=_run_checked)
     parser.set_defaults(check=_check, run=run)
     return parser
 
