@@ -46,7 +46,7 @@ CODE = textwrap.dedent("""
     assert diagnostics.find_nonfinite(model, x, y).passed
     assert diagnostics.gradient_check(model, x[:4], y[:4]).checked > 0
     diagnostics.signal_variance(model, x, y)
-    from deeper.recipes.full_batch import fit_full_batch
+    from deeper.recipes.train.full_batch import fit_full_batch
     fit_full_batch(model, (x, y), max_iterations=3)
     try:
         data.pipeline(x, y, batch_size=16)

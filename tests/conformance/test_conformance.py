@@ -80,6 +80,7 @@ def _same(got, expected):
 NOT_COVERED = {
     "newton": "a full-batch method of fit_full_batch (step(objective, ...)), not a Keras object",
     "hessian_free": "a full-batch method of fit_full_batch, not a Keras object",
+    "full_batch_lbfgs": "a full-batch method of fit_full_batch, not a Keras object",
 }
 
 
