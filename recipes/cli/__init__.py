@@ -82,8 +82,8 @@ def main(argv=None):
         values = checked(args)  # before anything imports TensorFlow
         if getattr(args, "check", None) is not None:
             args.check(args)  # a subcommand's checks of what is not a declared option
-        claim_output(values)  # --out: refused, or checked writable, before any training
         import_tensorflow_quietly()
+        claim_output(values)  # --out: refused, or checked writable, before any training
         return args.func(args, values)
     except Exception as err:
         if os.environ.get("DEEPER_DEBUG") or not isinstance(err, _errors()):
