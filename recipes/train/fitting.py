@@ -9,8 +9,10 @@ loss or weight and keeps the last good weights.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 import keras
@@ -69,13 +71,22 @@ def callbacks_of(dataset, o, out, user_callbacks):
 def fit(net, train, val, o, out, others, verbose):
     """Train `net`; with a run directory, checkpointed and resumable. Returns the history."""
     fit_kwargs = dict(validation_data=val, epochs=o["epochs"], verbose=verbose)
-    if out is None:
-        history = net.fit(train, callbacks=others, shuffle=False, **fit_kwargs)
-        return history.history
-    checkpoint = cb.ExactCheckpoint(out / "checkpoint", every_n_steps=o["checkpoint_every"],
-                                    data=train)
-    history = cb.resume_fit(net, train, checkpoint=checkpoint, callbacks=others, **fit_kwargs)
-    return history.history
+    with _guard_reports_once():
+        if out is None:
+            return net.fit(train, callbacks=others, shuffle=False, **fit_kwargs).history
+        checkpoint = cb.ExactCheckpoint(out / "checkpoint",
+                                        every_n_steps=o["checkpoint_every"], data=train)
+        return cb.resume_fit(net, train, checkpoint=checkpoint, callbacks=others,
+                             **fit_kwargs).history
+
+
+@contextlib.contextmanager
+def _guard_reports_once():
+    """The run reports a divergence itself (`Run.divergence`, the command's error line):
+    NaNGuard's warning of the same sentence would repeat it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="NaNGuard: ", category=UserWarning)
+        yield
 
 
 def learning_rates(schedule, epochs, steps_per_epoch):
