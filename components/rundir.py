@@ -144,6 +144,9 @@ def atomic_path(path):
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.",
                                          suffix=os.path.splitext(name)[1])
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would make artifacts private
     try:
         yield temporary
         with open(temporary, "rb+") as file:

@@ -19,7 +19,7 @@ import importlib
 import os
 import sys
 
-from deeper.recipes.cli.flags import checked
+from deeper.recipes.cli.flags import checked, claim_output
 
 # Subcommand modules, in the order `deeper --help` lists them. A new subcommand is
 # one module with `add_parser(subparsers)` and one line here.
@@ -84,6 +84,7 @@ def main(argv=None):
         if getattr(args, "check", None) is not None:
             args.check(args)  # a subcommand's checks of what is not a declared option
         import_tensorflow_quietly()
+        claim_output(values)  # --out: refused, or checked writable, before any training
         return args.func(args, values)
     except Exception as err:
         if os.environ.get("DEEPER_DEBUG") or not isinstance(err, _errors()):

@@ -9,7 +9,7 @@ from deeper.recipes.options import declared, table
 SHOWN = ("subset", "overfit_steps", "learning_rate", "gradient_threshold", "epsilon",
          "max_ratio", "seed")
 FLAGS = table(declared.DATA, declared.MODEL,
-              {k: declared.BABYSIT[k] for k in SHOWN}, declared.output("runs/babysit"))
+              {k: declared.BABYSIT[k] for k in SHOWN}, declared.run_directory("runs/babysit"))
 
 
 def add_parser(sub):

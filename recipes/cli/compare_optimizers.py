@@ -7,7 +7,7 @@ from pathlib import Path
 from deeper.recipes.cli.flags import subcommand
 from deeper.recipes.options import declared, table
 
-FLAGS = table(declared.COMPARE, declared.output("runs/compare_optimizers"))
+FLAGS = table(declared.COMPARE, declared.run_directory("runs/compare_optimizers"))
 SURFACE_NAMES = tuple(s for s in declared.COMPARE["surface"].choices if s != "all")
 
 

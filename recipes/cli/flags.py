@@ -34,6 +34,19 @@ def checked(args) -> dict:
     return options_.validate(table, values, recipe=f"deeper {args.command}", fill=False)
 
 
+def claim_output(values):
+    """The run-directory contract for a command with `--out` and `--overwrite`: an `--out`
+    holding a run is refused (`FileExistsError`, one sentence) unless `--resume` or
+    `--overwrite` is given, and a read-only one fails (`PermissionError`), both before
+    anything is trained (and before TensorFlow loads)."""
+    if "out" not in values or "overwrite" not in values:
+        return None
+    from deeper.components import rundir
+
+    return rundir.prepare_run_dir(values["out"], resume=values.get("resume", False),
+                                  overwrite=values["overwrite"])
+
+
 def subcommand(sub, name, *, help, description, tables, run):
     """Add the subcommand `name`: its flags from `tables`, `run(args, values)` its action."""
     parser = sub.add_parser(name, help=help, description=description)

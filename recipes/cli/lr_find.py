@@ -15,7 +15,7 @@ SEARCH = {"search": Option("search", False, "also run the coarse-to-fine lr_sear
           "subset": declared.LR_SEARCH["subset"]}
 FLAGS = table({k: o for k, o in declared.DATA.items() if k != "val_fraction"},
               {k: o for k, o in declared.LR_FIND.items() if k != "verbose"}, SEARCH,
-              declared.output("runs/lr_find"), declared.QUIET)
+              declared.run_directory("runs/lr_find"), declared.QUIET)
 
 
 def add_parser(sub):

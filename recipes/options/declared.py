@@ -113,7 +113,24 @@ TRAINING = table(
            low=1),
     VERBOSE,
 )
-TRAIN = table(MODEL, TRAINING)
+# The run directory of a recipe that writes into `output_dir` (`--out`).
+RUN_DIR = table(
+    Option("resume", False, "continue the interrupted run found in the output directory, "
+           "exactly where its last checkpoint left it", kind="bool"),
+    Option("overwrite", False, "replace the run found in the output directory", kind="bool"),
+)
+TRAIN_RUN = table(
+    Option("augment", False, "augment the training input: random shifts and scales of 1-D "
+           "signals (data.augment_1d), crops, contrast and tint of images (data.augment)",
+           kind="bool"),
+    RUN_DIR,
+    Option("checkpoint_every", None, "with an output directory: checkpoint every this many "
+           "training steps as well as every epoch", kind="int", low=1, allow_none=True,
+           default_text="every epoch only"),
+    Option("tensorboard", False, "write TensorBoard logs (losses, metrics, learning rate) "
+           "into the output directory's tensorboard/", kind="bool"),
+)
+TRAIN = table(MODEL, TRAINING, TRAIN_RUN)
 DATA = table(
     Option("data", "mnist1d", "dataset (mnist1d and digits are offline; the others need "
            "tensorflow-datasets data, see --data-dir)", kind="choice", choices=DATASETS),
@@ -194,7 +211,16 @@ QUIET = Option("quiet", False, "no progress display", kind="switch")
 
 def output(default):
     """The `--out` option of a command, with its default folder."""
-    return Option("out", default, "output directory", kind="text")
+    return Option("out", default, "output directory (one run per directory)", kind="text")
+
+
+def run_directory(default, *, resume=False):
+    """`--out` with its `--overwrite` (and `--resume`) switches: a command writing into
+    `--out` refuses a directory that holds a run unless one of them is given."""
+    switches = [RUN_DIR["overwrite"].but(kind="switch")]
+    if resume:
+        switches.insert(0, RUN_DIR["resume"].but(kind="switch"))
+    return table(output(default), *switches)
 
 
 def learning_rate_for(optimizer) -> float:

@@ -13,7 +13,7 @@ from deeper.recipes import options as options_
 from deeper.recipes.options import declared
 from deeper.recipes.shared import outputs, progress
 from deeper.recipes.shared.datasets import check_dataset
-from deeper.recipes.train import setup
+from deeper.recipes.train import fitting, setup
 
 
 @dataclasses.dataclass
@@ -27,7 +27,10 @@ class Run:
         output_dir: where the artifacts were written, or `None`.
         config: the recipe's resolved arguments.
         published: the published accuracy of this model on this dataset, if any.
-        seconds: wall time of training.
+        seconds: wall time of training (of this process, when resumed).
+        divergence: `None`, or NaNGuard's report when the loss or a weight went
+            non-finite: training stopped there and the model holds the last good
+            weights (`"epoch"`, `"batch"`, `"layer"`, `"message"`, ...).
     """
 
     model: keras.Model
@@ -37,9 +40,17 @@ class Run:
     config: dict
     published: float | None = None
     seconds: float = 0.0
+    divergence: dict | None = None
+
+    @property
+    def status(self) -> str:
+        """`"diverged"` when NaNGuard stopped the run, otherwise `"ok"`."""
+        return "ok" if self.divergence is None else "diverged"
 
     def summary(self) -> str:
-        """One line stating the result next to the published figure."""
+        """One line stating the result next to the published figure (or the divergence)."""
+        if self.divergence is not None:
+            return f"training diverged: {self.divergence['message']}"
         line = f"test accuracy {self.test_metrics['accuracy']:.3f}"
         if self.published is not None:
             line += f" (published {self.config['model'].upper()}: {self.published:.2f})"
@@ -65,8 +76,12 @@ def train_classifier(dataset, *, output_dir=None, callbacks=None, **options):
 
     Args:
         dataset: a `deeper.components.data.Dataset`.
-        output_dir: where to write `metrics.json`, `history.csv`,
-            `learning_curves.png` and `model.keras`. Defaults to `None` (nothing written).
+        output_dir: the run directory: `metrics.json`, `history.csv`,
+            `learning_curves.png`, `model.keras`, `config.json`, the checkpoint
+            of `resume` (`checkpoint/`) and, with `tensorboard`, `tensorboard/`.
+            A directory holding a run is refused unless `resume` or `overwrite`
+            is given; it is checked writable before training; every file is
+            written atomically. Defaults to `None` (nothing written).
         callbacks: extra Keras callbacks for `fit`. Defaults to `None`.
         **options: the declared options below. `model` may also be a callable
             `(input_shape, num_classes) -> keras.Model` returning class
@@ -95,31 +110,31 @@ def train_classifier(dataset, *, output_dir=None, callbacks=None, **options):
         # fails in fit ("You must feed a value for placeholder tensor ...").
         o["steps_per_execution"] = 1
     o["lr_drop_every"] = o["lr_drop_every"] or -(-o["epochs"] // 2)
+    output_dir, mode = fitting.claim(output_dir, o)  # before anything trains
     o["learning_rate"] = setup.choose_learning_rate(dataset, o)
+    config = _config(dataset, o, strategy.num_replicas_in_sync if strategy else 1)
     if output_dir is not None:
-        output_dir = Path(output_dir)
-        output_dir.mkdir(parents=True, exist_ok=True)
+        fitting.record_config(output_dir, mode, config)
     keras.utils.set_random_seed(o["seed"])
-    train, val, test = setup.pipelines(dataset, o["batch_size"], o["seed"])
+    train, val, test = setup.pipelines(dataset, o["batch_size"], o["seed"], o["augment"])
     steps_per_epoch = -(-len(dataset.x_train) // o["batch_size"])
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         net = setup.build_and_compile(dataset, o, steps_per_epoch)
-    callbacks = list(callbacks or [])
-    if o["early_stopping"]:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=o["early_stopping"], restore_best_weights=True))
+    guard, others = fitting.callbacks_of(dataset, o, output_dir, callbacks)
     start = time.perf_counter()
-    history = net.fit(train, validation_data=val, epochs=o["epochs"], callbacks=callbacks,
-                      shuffle=False,  # the pipeline reshuffles every epoch itself
-                      verbose=progress.fit_verbosity(o["verbose"]))
+    history = fitting.fit(net, train, val, o, output_dir, others,
+                          progress.fit_verbosity(o["verbose"]))
     seconds = time.perf_counter() - start
+    history = {k: [float(v) for v in vs] for k, vs in history.items()}
+    if isinstance(o["optimizer"], str):
+        rates = fitting.learning_rates(setup.schedule(o, steps_per_epoch), o["epochs"],
+                                       steps_per_epoch)
+        history["learning_rate"] = rates[:len(history.get("loss", []))]
     test_metrics = {k: float(v) for k, v in net.evaluate(test, verbose=0,
                                                           return_dict=True).items()}
-    config = _config(dataset, o, strategy.num_replicas_in_sync if strategy else 1)
-    run = Run(model=net, history={k: [float(v) for v in vs] for k, vs in history.history.items()},
-              test_metrics=test_metrics, output_dir=output_dir, config=config,
-              published=dataset.published.get(config["model"]), seconds=seconds)
+    run = Run(model=net, history=history, test_metrics=test_metrics, output_dir=output_dir,
+              config=config, published=dataset.published.get(config["model"]),
+              seconds=seconds, divergence=guard.report)
     if output_dir is not None:
         outputs.write_run(run)
     return run
-

@@ -43,12 +43,20 @@ def strategy(distribution):
     return tf.distribute.MirroredStrategy()
 
 
-def pipelines(dataset, batch_size, seed):
-    """(training, validation, test) pipelines; evaluation batches of at least 256."""
+def pipelines(dataset, batch_size, seed, augment=False):
+    """(training, validation, test) pipelines; evaluation batches of at least 256.
+
+    The training pipeline (and its augmentation) draws epoch e's order and
+    random draws from `(seed, e)`, so a resumed run reads what the
+    uninterrupted one read."""
     def evaluation(x, y):
         return data.pipeline(x, y, batch_size=min(max(batch_size, 256), len(x)), shuffle=False)
 
     train = data.pipeline(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
+    if augment and dataset.x_train.ndim == 4:  # images: crops, contrast, tint; no flip
+        train = data.augment(train, flip=None, seed=seed)
+    elif augment:  # signals: shifts and scales
+        train = data.augment_1d(train, seed=seed)
     return (train, evaluation(dataset.x_val, dataset.y_val),
             evaluation(dataset.x_test, dataset.y_test))
 
@@ -77,11 +85,15 @@ def build_and_compile(dataset, o, steps_per_epoch):
                            seed=o["seed"], **model_options(o))
     else:
         net = wrap_custom(o["model"], dataset, o["standardize"])
-    lr = decay_schedule(o["schedule"], o["learning_rate"], steps_per_epoch=steps_per_epoch,
-                        epochs=o["epochs"], **{k: o[k] for k in SCHEDULE_ARGS})
-    return compiling.compile_recipe(net, o["optimizer"], lr,
+    return compiling.compile_recipe(net, o["optimizer"], schedule(o, steps_per_epoch),
                                     mixed_precision=o["mixed_precision"],
                                     steps_per_execution=o["steps_per_execution"])
+
+
+def schedule(o, steps_per_epoch):
+    """The learning rate (a number or a schedule in steps) of the options `o`."""
+    return decay_schedule(o["schedule"], o["learning_rate"], steps_per_epoch=steps_per_epoch,
+                          epochs=o["epochs"], **{k: o[k] for k in SCHEDULE_ARGS})
 
 
 def choose_learning_rate(dataset, o):

@@ -15,6 +15,7 @@ from deeper.components.validation import check_number
 from deeper.recipes import options as options_
 from deeper.recipes.options import declared
 from deeper.recipes.shared.datasets import check_dataset
+from deeper.recipes.tuning import fingerprint
 from deeper.recipes.tuning import oracles as tuning_oracles
 from deeper.recipes.tuning import report as tuning_report
 from deeper.recipes.tuning.space import CourseHyperModel
@@ -71,6 +72,7 @@ class TuneResult:
     published: float | None = None
     seconds: float = 0.0
     model_name: str = "cnn"
+    note: str = ""  # e.g. "; stopped by max_seconds after 3 of 20 trials"
 
     def summary(self) -> str:
         """One line stating the result."""
@@ -79,6 +81,7 @@ class TuneResult:
         best = "none" if self.best_score is None else f"{self.best_score:.4f}"
         line = (f"{len(self.trials)} trials ({done} completed, {failed} failed), "
                 f"best val_accuracy {best}")
+        line += self.note
         if self.test_metrics:
             line += ("; best configuration retrained: test accuracy "
                      f"{self.test_metrics['accuracy']:.4f}")
@@ -109,13 +112,16 @@ def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory
         oracle.deadline = time.time() + max_seconds
     oracle.progress = progress
     project = Path(directory) / project_name
+    wanted = fingerprint.claim(project, hypermodel, tuner, overwrite)  # this search or none
     if not overwrite and (project / "oracle.json").exists() and _role() != "worker":
         tuner_file = project / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
         if not tuner_file.exists():  # killed before the tuner's first save: still resume
             tuning_oracles.write_json_atomic(tuner_file, {})
-    return tuning_oracles.CourseTuner(
+    search = tuning_oracles.CourseTuner(
         hypermodel=hypermodel, oracle=oracle, directory=str(directory),
         project_name=project_name, overwrite=overwrite)
+    fingerprint.record(project, wanted)
+    return search
 
 
 @options_.declare(declared.TUNE, "dataset")
@@ -192,6 +198,7 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
                         max_consecutive_failures=o["max_consecutive_failures"],
                         progress=(lambda line: print(line, flush=True)) if verbose else None)
     _search(search, epochs, o["max_consecutive_failures"])
+    note = fingerprint.deadline_note(search.oracle, o["budget"])  # before the retraining
     if _role() == "worker":
         return None
     out = Path(search.project_dir)
@@ -202,7 +209,8 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
     result = TuneResult(best_hyperparameters=best_values,
                         best_score=best[0].score if best else None, model=None,
                         test_metrics={}, val_accuracy=None, trials=rows, output_dir=out,
-                        published=dataset.published.get(model), model_name=model)
+                        published=dataset.published.get(model), model_name=model,
+                        note=note)
     if retrain and best:
         result.model, result.val_accuracy, result.test_metrics = _retrain(
             hypermodel, best[0].hyperparameters, epochs, out)

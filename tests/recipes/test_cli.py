@@ -72,3 +72,26 @@ def test_bad_arguments_end_in_one_clear_line(tmp_path, args, expected, run_deepe
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_command_writing_into_out_refuses_a_run_there(tmp_path, run_deeper):
+    (tmp_path / "notes.txt").write_text("an earlier run")
+    args = ["compare-optimizers", "--surface", "beale", "--steps", "5",
+            "--optimizers", "adam", "--out", tmp_path]
+    refused = run_deeper(*args)
+    assert refused.returncode == 2
+    assert "already holds a run" in refused.stderr.strip().splitlines()[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    replaced = run_deeper(*args, "--overwrite")
+    assert replaced.returncode == 0, replaced.stderr
+    assert not (tmp_path / "notes.txt").exists()
+
+    def refuse(constant):
+        raise ValueError(constant)
+
+    metrics = json.loads((tmp_path / "metrics.json").read_text(), parse_constant=refuse)
+    assert metrics["status"] == "ok" and set(metrics["versions"]) >= {"keras", "backend"}
+    for command in ("babysit", "lr-find"):
+        help_text = run_deeper(command, "--help").stdout
+        assert "--overwrite" in help_text and "--resume" not in help_text
+    assert "--resume" in run_deeper("train", "--help").stdout
