@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from deeper.components import rundir
-
 # A Figure with its own Agg canvas: no pyplot, so importing a recipe never switches
 # the user's backend (a notebook keeps showing its figures inline).
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from deeper.components import rundir
 
 
 def write_json(path, payload):
