@@ -47,7 +47,8 @@ def main():
     base = statistics.median(runs["none"][4])
     print("| setting | epoch s (median) | ratio to none |\n|---|---|---|")
     for name, (*_, times) in runs.items():
-        print(f"| {name} | {statistics.median(times):.3f} | {statistics.median(times) / base:.3f} |")
+        median = statistics.median(times)
+        print(f"| {name} | {median:.3f} | {median / base:.3f} |")
 
 
 if __name__ == "__main__":
