@@ -12,7 +12,8 @@ from keras import ops
 from deeper import recipes
 from deeper.components import optimizers
 from deeper.components.optimizers import learned_lstm_math
-from deeper.recipes.learn import Problem, cli, evaluate, mnist1d_mlp, presets, quadratic
+from deeper.recipes import cli
+from deeper.recipes.learn import Problem, evaluate, mnist1d_mlp, presets, quadratic
 from deeper.recipes.learn.meta_train import VALIDATION, problem_seed, validate
 from deeper.recipes.learn.unroll import Unroller
 
