@@ -84,6 +84,26 @@ def test_healthy_model_passes_every_check(digits, tmp_path):
     assert (tmp_path / "signal_variance.png").stat().st_size > 0
 
 
+def test_a_healthy_sequential_mlp_passes_saved_and_reloaded(digits, tmp_path):
+    """Sequential models rebuilt from their config once got zero gradients from
+    signal_variance (a stale graph): the reloaded model must pass like the original."""
+    keras.utils.set_random_seed(0)
+    mean, var = digits.x_train.mean(axis=0), digits.x_train.var(axis=0)
+    model = keras.Sequential([
+        keras.Input(digits.input_shape),
+        keras.layers.Normalization(mean=mean, variance=np.where(var > 0, var, 1.0)),
+        keras.layers.Dense(64, activation="relu", kernel_initializer="he_normal",
+                           kernel_regularizer=keras.regularizers.L2(1e-4)),
+        keras.layers.Dense(64, activation="relu", kernel_initializer="he_normal",
+                           kernel_regularizer=keras.regularizers.L2(1e-4)),
+        keras.layers.Dense(digits.num_classes, activation="softmax")])
+    model.save(tmp_path / "mlp.keras")
+    reloaded = keras.saving.load_model(tmp_path / "mlp.keras", safe_mode=True)
+    for net in (model, reloaded):
+        report = recipes.babysit(net, digits, verbose=0, **FAST)
+        assert statuses(report) == dict.fromkeys(CHECKS, "PASS"), str(report)
+
+
 def test_the_model_passed_in_is_left_untouched(digits):
     model = mlp(digits)
     before = [w.copy() for w in model.get_weights()]
