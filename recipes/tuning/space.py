@@ -39,6 +39,7 @@ from deeper.components import data
 from deeper.recipes.options import declared
 from deeper.recipes.shared import compiling, models
 from deeper.recipes.shared.schedule import decay_schedule  # noqa: F401  (public here too)
+from deeper.recipes.tuning import reuse
 
 ACTIVATIONS = declared.MODEL["activation"].space[1]
 INIT_FOR = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
@@ -93,6 +94,8 @@ class CourseHyperModel(kt.HyperModel):
         epochs: maximum epochs of a trial (the schedules' horizon). Defaults to 20.
         steps_per_execution: training steps per call into the graph. Defaults to 8.
         seed: seeds the weights, dropout and shuffling of every trial. Defaults to 0.
+        reuse_models: reuse the compiled model of an earlier trial of the same
+            signature (`reuse`), same weights as a fresh build. Defaults to True.
 
     Example:
 
@@ -102,7 +105,7 @@ class CourseHyperModel(kt.HyperModel):
     """
 
     def __init__(self, dataset, *, model="cnn", space=None, extend=None, epochs=20,
-                 steps_per_execution=8, seed=0):
+                 steps_per_execution=8, seed=0, reuse_models=True):
         super().__init__(name=f"course_{model}")
         declared.TUNE["model"].check(model)
         space = dict(space or {})
@@ -121,6 +124,7 @@ class CourseHyperModel(kt.HyperModel):
         self.dataset, self.model, self.space, self.extend = dataset, model, space, extend
         self.epochs, self.steps_per_execution, self.seed = epochs, steps_per_execution, seed
         self.timings = {}  # filled by build and fit: seconds of the last trial's phases
+        self.cache = reuse.ModelCache() if reuse_models else None
 
     # -- the space --------------------------------------------------------------------
     def _hp(self, hp, name, default_kind, *args, parent=None, **kwargs):
@@ -200,7 +204,9 @@ class CourseHyperModel(kt.HyperModel):
 
     # -- build and fit ----------------------------------------------------------------
     def build(self, hp):
-        """Build and compile the model of the trial's values (a fresh Keras session)."""
+        """Build and compile the model of the trial's values (a fresh Keras session); a
+        trial of the same signature as a cached one gets that compiled model with this
+        trial's fresh state copied in (`reuse.ModelCache`), without retracing."""
         import time
 
         start = time.perf_counter()
@@ -216,6 +222,11 @@ class CourseHyperModel(kt.HyperModel):
         compiling.compile_recipe(net, c["optimizer"], lr,
                                  steps_per_execution=self.steps_per_execution,
                                  **c["optimizer_args"])
+        fresh = net
+        if self.cache is not None:
+            net = self.cache.take(reuse.signature(c, isinstance(lr, float)), fresh)
+        if net is fresh:
+            reuse.build_compile_state(net, ds.x_train, ds.y_train)
         self.timings = {"build_seconds": time.perf_counter() - start}
         return net
 

@@ -120,7 +120,8 @@ def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory
 
 @options_.declare(declared.TUNE, "dataset")
 def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_name="search",
-         overwrite=False, retrain=True, steps_per_execution=1, verbose=1, **options):
+         overwrite=False, retrain=True, steps_per_execution=1, reuse_models=True, verbose=1,
+         **options):
     """Search the course's hyperparameters with KerasTuner, retrain the best, write a report.
 
     The search space is `CourseHyperModel`'s (depth, width, activation with a
@@ -158,6 +159,9 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
         retrain: retrain, evaluate and save the best configuration. Defaults to `True`.
         steps_per_execution: training steps per graph call; 1 traces fastest, and
             tracing is most of a short trial (benchmarks/tune_overhead.py). Defaults to 1.
+        reuse_models: a trial whose configuration traces like an earlier one's reuses
+            that compiled model, reset to the state of a fresh build
+            (`tuning.reuse`). Defaults to True.
         verbose: 1 prints one line per finished trial. Defaults to 1.
         **options: the declared options below (`seed` seeds the oracle, the
             weights and the shuffling; `max_consecutive_failures` at
@@ -185,7 +189,7 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
                                        integer=True)
     hypermodel = CourseHyperModel(dataset, model=model, space=space, extend=extend,
                                   epochs=epochs, steps_per_execution=steps_per_execution,
-                                  seed=seed)
+                                  seed=seed, reuse_models=reuse_models)
     search = make_tuner(hypermodel, tuner=o["tuner"], budget=o["budget"], epochs=epochs,
                         directory=directory, project_name=project_name, overwrite=overwrite,
                         seed=seed, max_seconds=o["max_seconds"],
