@@ -195,6 +195,8 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
                         seed=seed, max_seconds=o["max_seconds"],
                         max_consecutive_failures=o["max_consecutive_failures"],
                         progress=(lambda line: print(line, flush=True)) if verbose else None)
+    if verbose and _role() != "worker":
+        print(search_plan(search.oracle, o["tuner"], o["budget"], epochs), flush=True)
     _search(search, epochs, o["max_consecutive_failures"])
     if _role() == "worker":
         return None
@@ -213,6 +215,19 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
     result.seconds = time.perf_counter() - start
     tuning_report.write_report(result, search.oracle.objective.name)
     return result
+
+
+def search_plan(oracle, tuner, budget, epochs):
+    """One line stating what the search will spend, printed before it starts."""
+    first = "the recipe's defaults first" if oracle.start_from_defaults else "random first"
+    if tuner != "hyperband":
+        return (f"{tuner} search: at most {budget} trials of {epochs} epochs "
+                f"(at most {budget * epochs} epochs in all), {first}")
+    trials, total = tuning_oracles.hyperband_epochs(oracle, budget)
+    one_trials, one_total = tuning_oracles.hyperband_epochs(oracle)
+    return (f"hyperband search: at most {trials} trials training {total} epochs in all "
+            f"({total / epochs:.1f} full {epochs}-epoch trainings; one Hyperband iteration "
+            f"is {one_trials} trials, {one_total} epochs), {first}")
 
 
 def _search(search, epochs, max_consecutive_failures):

@@ -33,8 +33,8 @@ def _draw(hypermodel, values=None):
 
 def test_default_space_covers_the_course_and_defaults_are_the_recipe(tiny):
     hp, config = _draw(CourseHyperModel(tiny))
-    assert set(tuning_space.DEFAULT_SPACE) - {"l1", "rho", "decay_rate", "decay_factor"} <= \
-        set(hp.values)
+    assert set(tuning_space.DEFAULT_SPACE) - {"l1", "rho", "decay_rate", "decay_factor",
+                                              "max_shift", "augment_scale"} <= set(hp.values)
     # Defaults: train_classifier's recipe (CNN 4 x 32, ReLU + He, L2 1e-4, dropout 0.2, BN,
     # Nesterov 0.05 momentum 0.9, step decay by 10 at half, batch 64).
     assert config["depth"] == 4 and config["width"] == 32 and config["init"] == "he_normal"
@@ -42,6 +42,7 @@ def test_default_space_covers_the_course_and_defaults_are_the_recipe(tiny):
     assert config["optimizer"] == "nesterov" and config["learning_rate"] == 0.05
     assert config["optimizer_args"] == {"momentum": 0.9}
     assert config["schedule"] == "step" and config["batch_size"] == 64
+    assert config["standardize"] == "feature" and config["augment"] is None
     space = {p.name: p for p in hp.space}
     assert space["learning_rate"].sampling == "log" and space["l2"].sampling == "log"
     assert space["batch_size"].min_value == 32 and space["batch_size"].max_value == 256
@@ -70,7 +71,7 @@ def test_conditional_hyperparameters_appear_only_where_they_apply(tiny):
 
 def test_space_overrides_fix_narrow_restrict_replace_and_extend(tiny):
     def extend(hp, config):
-        config["standardize"] = hp.Choice("standardize", ["feature", "global"])
+        config["l1"] = hp.Float("extra_l1", 1e-6, 1e-4, sampling="log")
 
     hypermodel = CourseHyperModel(tiny, space={
         "depth": 2, "learning_rate": (1e-4, 1e-2), "optimizer": ["adam", "nesterov"],
@@ -82,7 +83,7 @@ def test_space_overrides_fix_narrow_restrict_replace_and_extend(tiny):
     assert (lr.min_value, lr.max_value, lr.sampling) == (1e-4, 1e-2, "log")
     assert list(space["optimizer"].values) == ["adam", "nesterov"]
     assert (space["width"].min_value, space["width"].max_value) == (8, 128)
-    assert config["standardize"] == "feature" and "standardize" in space
+    assert config["l1"] == 1e-6 and "extra_l1" in space
     assert hypermodel.build(hp).count_params() > 0
 
 
@@ -153,6 +154,24 @@ def test_report_and_retrained_model(search, tiny):
     reloaded = keras.saving.load_model(out / "best_model.keras", safe_mode=True)
     np.testing.assert_allclose(reloaded.predict(tiny.x_test, verbose=0),
                                search.model.predict(tiny.x_test, verbose=0), atol=1e-6)
+
+
+def test_first_trial_is_the_recipes_defaults(search):
+    first = search.trials[0]["values"]
+    # Not fixed by the space: the recipe's batch size and standardization, no augmentation,
+    # and a narrowed range keeps the recipe's default when it lies inside.
+    assert first["batch_size"] == 64 and first["standardize"] == "feature"
+    assert first["augment"] is False and "max_shift" not in first
+    assert [r["values"]["batch_size"] for r in search.trials[1:]] != [64, 64]
+
+
+def test_hyperband_plan_states_the_epochs_it_trains(tmp_path, helpers, capsys):
+    result = helpers.tiny_search(tmp_path, 4, tuner="hyperband", epochs=3)
+    plan = capsys.readouterr().out.splitlines()[0]
+    trained = sum(len(r["epoch_seconds"]) for r in result.trials)
+    assert (len(result.trials), trained) == (4, 5)  # 3 one-epoch trials, one continued to 3
+    assert plan.startswith("hyperband search: at most 4 trials training 5 epochs in all")
+    assert "one Hyperband iteration is 6 trials, 11 epochs" in plan
 
 
 def test_resume_finished_search_runs_nothing(search, tiny, capsys, helpers):
