@@ -15,6 +15,7 @@ from deeper.components.validation import check_number
 from deeper.recipes import options as options_
 from deeper.recipes.options import declared
 from deeper.recipes.shared.datasets import check_dataset
+from deeper.recipes.tuning import export as tuning_export
 from deeper.recipes.tuning import oracles as tuning_oracles
 from deeper.recipes.tuning import report as tuning_report
 from deeper.recipes.tuning.space import CourseHyperModel
@@ -59,6 +60,10 @@ class TuneResult:
         trials: one dict per trial (the rows of `trials.csv`).
         output_dir: the search directory holding the report.
         seconds: wall time of this call.
+        default_score: the objective of the recipe's default configuration (the first
+            trial), `None` if it did not run or the space excludes it.
+        needs_deeper: deeper objects `best_model.keras` still holds (load it after
+            `import deeper`); empty when plain Keras loads it.
     """
 
     best_hyperparameters: dict
@@ -71,6 +76,8 @@ class TuneResult:
     published: float | None = None
     seconds: float = 0.0
     model_name: str = "cnn"
+    default_score: float | None = None
+    needs_deeper: list = dataclasses.field(default_factory=list)
 
     def summary(self) -> str:
         """One line stating the result."""
@@ -79,11 +86,15 @@ class TuneResult:
         best = "none" if self.best_score is None else f"{self.best_score:.4f}"
         line = (f"{len(self.trials)} trials ({done} completed, {failed} failed), "
                 f"best val_accuracy {best}")
+        if self.default_score is not None:
+            line += f" (recipe's defaults: {self.default_score:.4f})"
         if self.test_metrics:
             line += ("; best configuration retrained: test accuracy "
                      f"{self.test_metrics['accuracy']:.4f}")
         if self.published is not None:
             line += f" (published {self.model_name.upper()}: {self.published:.2f})"
+        if self.needs_deeper:
+            line += f"; best_model.keras needs `import deeper` ({', '.join(self.needs_deeper)})"
         return line
 
 
@@ -208,9 +219,10 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
     result = TuneResult(best_hyperparameters=best_values,
                         best_score=best[0].score if best else None, model=None,
                         test_metrics={}, val_accuracy=None, trials=rows, output_dir=out,
-                        published=dataset.published.get(model), model_name=model)
+                        published=dataset.published.get(model), model_name=model,
+                        default_score=_default_score(search.oracle))
     if retrain and best:
-        result.model, result.val_accuracy, result.test_metrics = _retrain(
+        result.model, result.val_accuracy, result.test_metrics, result.needs_deeper = _retrain(
             hypermodel, best[0].hyperparameters, epochs, out)
     result.seconds = time.perf_counter() - start
     tuning_report.write_report(result, search.oracle.objective.name)
@@ -228,6 +240,15 @@ def search_plan(oracle, tuner, budget, epochs):
     return (f"hyperband search: at most {trials} trials training {total} epochs in all "
             f"({total / epochs:.1f} full {epochs}-epoch trainings; one Hyperband iteration "
             f"is {one_trials} trials, {one_total} epochs), {first}")
+
+
+def _default_score(oracle):
+    """The best score of the trials holding the space's defaults (with Hyperband, the first
+    trial and its continuations), `None` if none finished."""
+    defaults = tuning_oracles.default_values(oracle.hyperparameters)
+    scores = [t.score for t in oracle.trials.values() if t.score is not None and defaults == {
+        k: v for k, v in t.hyperparameters.values.items() if not k.startswith("tuner/")}]
+    return max(scores, default=None)
 
 
 def _search(search, epochs, max_consecutive_failures):
@@ -278,5 +299,5 @@ def _retrain(hypermodel, hp, epochs, out):
                          shuffle=False)
     test_metrics = {k: float(v) for k, v in net.evaluate(test, verbose=0,
                                                           return_dict=True).items()}
-    net.save(out / "best_model.keras")
-    return net, val_accuracy, test_metrics
+    needs = tuning_export.save(net, out / "best_model.keras")
+    return net, val_accuracy, test_metrics, needs

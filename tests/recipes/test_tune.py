@@ -3,6 +3,9 @@
 import csv
 import json
 import math
+import os
+import subprocess
+import sys
 
 import keras
 import keras_tuner as kt
@@ -11,6 +14,7 @@ import pytest
 
 from deeper import recipes
 from deeper.recipes.shared.schedule import decay_schedule
+from deeper.recipes.tuning import export as tuning_export
 from deeper.recipes.tuning import space as tuning_space
 from deeper.recipes.tuning.space import CourseHyperModel
 
@@ -131,8 +135,9 @@ def test_schedules_match_their_formulas():
 @pytest.fixture(scope="module")
 def search(tiny, tmp_path_factory, helpers):
     directory = tmp_path_factory.mktemp("tune")
+    # A deeper schedule (natural_exp_decay) in the optimizer: the export must drop it.
     space = {**helpers.TINY_SPACE, "width": 64, "optimizer": "adam",
-             "learning_rate": (3e-3, 3e-2), "schedule": "constant"}
+             "learning_rate": (3e-3, 3e-2), "schedule": "exponential"}
     return recipes.tune(tiny, model="mlp", space=space, tuner="random", budget=3,
                         epochs=4, directory=directory, verbose=0)
 
@@ -156,6 +161,37 @@ def test_report_and_retrained_model(search, tiny):
                                search.model.predict(tiny.x_test, verbose=0), atol=1e-6)
 
 
+def test_best_model_loads_in_plain_keras_without_deeper(search, tiny, tmp_path):
+    np.save(tmp_path / "x.npy", tiny.x_test)
+    code = ("import sys, keras, numpy as np; "
+            f"m = keras.saving.load_model({str(search.output_dir / 'best_model.keras')!r}, "
+            "safe_mode=True); "
+            "assert not [n for n in sys.modules if n.startswith('deeper')]; "
+            f"np.save({str(tmp_path / 'p.npy')!r}, m.predict(np.load({str(tmp_path / 'x.npy')!r}),"
+            " verbose=0)); print(type(m.optimizer).__name__)")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "Adam"  # Keras's own, still trainable
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"),
+                               search.model.predict(tiny.x_test, verbose=0), atol=1e-6)
+    assert search.needs_deeper == [] and "needs `import deeper`" not in search.summary()
+
+
+def test_a_deeper_layer_in_the_best_model_is_named(tiny):
+    hp = kt.HyperParameters()
+    hp.values.update(activation="scaled_tanh", schedule="inverse")
+    net = CourseHyperModel(tiny, model="mlp", reuse_models=False).build(hp)
+    assert tuning_export.deeper_objects(net) == ["deeper>InverseDecay", "deeper>ScaledTanh"]
+    assert tuning_export.deeper_objects(tuning_export.exportable(net)) == ["deeper>ScaledTanh"]
+
+
+def test_summary_shows_the_recipes_defaults_next_to_the_best(search):
+    assert search.default_score == search.trials[0]["score"]
+    assert f"(recipe's defaults: {search.default_score:.4f})" in search.summary()
+
+
 def test_first_trial_is_the_recipes_defaults(search):
     first = search.trials[0]["values"]
     # Not fixed by the space: the recipe's batch size and standardization, no augmentation,
@@ -176,7 +212,7 @@ def test_hyperband_plan_states_the_epochs_it_trains(tmp_path, helpers, capsys):
 
 def test_resume_finished_search_runs_nothing(search, tiny, capsys, helpers):
     space = {**helpers.TINY_SPACE, "width": 64, "optimizer": "adam",
-             "learning_rate": (3e-3, 3e-2), "schedule": "constant"}
+             "learning_rate": (3e-3, 3e-2), "schedule": "exponential"}
     again = recipes.tune(tiny, model="mlp", space=space, tuner="random", budget=3, epochs=4,
                          directory=search.output_dir.parent, retrain=False)
     assert [r["trial_id"] for r in again.trials] == ["0", "1", "2"]
