@@ -132,11 +132,13 @@ class RobustOracleMixin:
                        _TRIAL.TrialStatus.INVALID)
         for tuner_id, trial_id in list(ongoing.items()):
             trial = self.trials[trial_id]
-            if trial.status in done_status and trial_id not in ended:
-                # Ended and saved, but the oracle's own save did not happen: finish the end.
+            if trial.status in done_status:
+                # Ended and saved, but the oracle's own save did not happen (or, on a
+                # distributed chief, saved before the end): finish the end, never rerun it.
                 del ongoing[tuner_id]
-                state["end_order"].append(trial_id)
-                state["run_times"][trial_id] = state["run_times"].get(trial_id, 0) + 1
+                if trial_id not in ended:
+                    state["end_order"].append(trial_id)
+                    state["run_times"][trial_id] = state["run_times"].get(trial_id, 0) + 1
             elif trial.status == _TRIAL.TrialStatus.RUNNING:
                 trial.metrics = type(trial.metrics)()
         self.set_state(state)
