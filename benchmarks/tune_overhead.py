@@ -22,7 +22,8 @@ from deeper.components import data
 
 SPACE = {"depth": 4, "width": 32, "activation": "relu", "regularizer": "l2", "l2": 1e-4,
          "dropout": 0.2, "batch_norm": True, "optimizer": "nesterov", "momentum": 0.9,
-         "schedule": "constant", "batch_size": 64, "learning_rate": (1e-3, 3e-2)}
+         "schedule": "constant", "batch_size": 64, "standardize": "feature", "augment": False,
+         "learning_rate": (1e-3, 3e-2)}
 
 
 def run(ds, reuse, trials, epochs, seed):
