@@ -5,6 +5,7 @@
     # distributed, KerasTuner's chief/worker mode (same --out for all, shared disk):
     deeper tune --chief  --port 8000 --out runs/tune ...   # serves the oracle, then reports
     deeper tune --worker --port 8000 --out runs/tune --worker-id 1 ...   # runs trials
+    deeper tune --workers 2 --out runs/tune ...   # a chief and 2 workers on this machine
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def add_parser(sub):
     role.add_argument("--chief", action="store_true",
                       help="serve the oracle for --worker processes, then retrain and report")
     role.add_argument("--worker", action="store_true", help="run trials for a --chief")
+    role.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="run N workers and a chief on this machine (KerasTuner's "
+                      "distributed engine); a worker that dies is restarted and its trial rerun")
     p.add_argument("--worker-id", default=None,
                    help="this worker's id (default: the process id)")
     p.add_argument("--ip", default="127.0.0.1",
@@ -90,7 +94,28 @@ def check(args):
                 declared.TRAIN[name].check(one)
 
 
+def _without_workers(argv):
+    """`argv` after `tune`, without `--workers N` / `--workers=N`."""
+    rest = argv[argv.index("tune") + 1:] if "tune" in argv else list(argv)
+    out, skip = [], False
+    for item in rest:
+        if skip:
+            skip = False
+        elif item == "--workers":
+            skip = True
+        elif not item.startswith("--workers="):
+            out.append(item)
+    return out
+
+
 def run(args, values):
+    if args.workers is not None:
+        import sys
+
+        from deeper.recipes.tuning.parallel import Launcher
+
+        return Launcher(_without_workers(sys.argv[1:]), workers=args.workers, ip=args.ip,
+                        port=args.port if "--port" in sys.argv else None).run()
     if args.chief or args.worker:
         # KerasTuner's own distributed mode reads these three variables.
         os.environ["KERASTUNER_ORACLE_IP"] = args.ip

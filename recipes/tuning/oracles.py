@@ -76,6 +76,14 @@ class RobustOracleMixin:
 
     deadline = None  # time.time() after which no new trial starts
     progress = None  # a callable receiving one line per ended trial (the chief's in distributed)
+    start_from_defaults = True  # the first trial is the space's defaults (the recipe's values)
+
+    def _random_values(self):
+        if self.start_from_defaults and not self.trials:
+            values = default_values(self.hyperparameters)
+            self._duplicate(values)  # recorded, so that no random draw repeats it
+            return values
+        return super()._random_values()
 
     def save(self):
         write_json_atomic(self._get_oracle_fname(), self.get_state())
@@ -124,11 +132,13 @@ class RobustOracleMixin:
                        _TRIAL.TrialStatus.INVALID)
         for tuner_id, trial_id in list(ongoing.items()):
             trial = self.trials[trial_id]
-            if trial.status in done_status and trial_id not in ended:
-                # Ended and saved, but the oracle's own save did not happen: finish the end.
+            if trial.status in done_status:
+                # Ended and saved, but the oracle's own save did not happen (or, on a
+                # distributed chief, saved before the end): finish the end, never rerun it.
                 del ongoing[tuner_id]
-                state["end_order"].append(trial_id)
-                state["run_times"][trial_id] = state["run_times"].get(trial_id, 0) + 1
+                if trial_id not in ended:
+                    state["end_order"].append(trial_id)
+                    state["run_times"][trial_id] = state["run_times"].get(trial_id, 0) + 1
             elif trial.status == _TRIAL.TrialStatus.RUNNING:
                 trial.metrics = type(trial.metrics)()
         self.set_state(state)
@@ -215,6 +225,39 @@ class CourseTuner(kt.Tuner):
         write_json_atomic(os.path.join(self.get_trial_dir(trial.trial_id), "timings.json"),
                           timings)
         super().on_trial_end(trial)
+
+
+def default_values(hyperparameters):
+    """The default value of every hyperparameter of the space that is active at the defaults."""
+    hps = kt.HyperParameters()
+    for hp in hyperparameters.space:
+        hps.merge([hp])
+        if hps.is_active(hp):
+            hps.values[hp.name] = hp.default
+        else:
+            hps.values.pop(hp.name, None)
+    return dict(hps.values)
+
+
+def hyperband_epochs(oracle, max_trials=None):
+    """(trials, epochs) of a Hyperband search: the trials it runs and the epochs they train
+    in all, trial by trial in KerasTuner's order (a continued trial trains only its new
+    epochs), up to `max_trials` trials (`None`: one Hyperband iteration)."""
+    trials = epochs = 0
+    while True:
+        for bracket in reversed(range(oracle._get_num_brackets())):
+            previous = 0
+            for round_num in range(oracle._get_num_rounds(bracket)):
+                size = oracle._get_size(bracket, round_num)
+                rounds_epochs = oracle._get_epochs(bracket, round_num)
+                for _ in range(size):
+                    if max_trials is not None and trials >= max_trials:
+                        return trials, epochs
+                    trials += 1
+                    epochs += rounds_epochs - previous
+                previous = rounds_epochs
+        if max_trials is None:
+            return trials, epochs
 
 
 def progress_line(oracle, trial, seconds):

@@ -83,6 +83,7 @@ def plot_objective(path, rows, objective):
         low = min((s for _, s in done), default=0.0)
         ax.plot(failed, [low] * len(failed), "x", color="C3", label="failed (diverged)")
     ax.set_xlabel("trial (in creation order)")
+    ax.set_xlim(-0.5, max(len(rows), 1) - 0.5)  # one or two trials: no fractional ticks
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(objective)
     ax.grid(alpha=0.3)
@@ -99,9 +100,12 @@ def plot_hyperparameters(path, rows, objective):
         names += [k for k in row["values"] if k not in names and not k.startswith("tuner/")]
     # A hyperparameter that kept one value (fixed by the user) says nothing here.
     names = [n for n in names if len({str(r["values"].get(n)) for r in done
-                                      if n in r["values"]}) > 1] or names[:1]
-    cols = 4
-    nrows = max(1, -(-len(names) // cols))
+                                      if n in r["values"]}) > 1]
+    if len(done) < 3 or not names:  # too few points for a scatter: a table of the trials
+        _trial_table(path, rows, objective)
+        return
+    cols = min(4, len(names))
+    nrows = -(-len(names) // cols)
     fig = Figure(figsize=(3.2 * cols, 2.6 * nrows))
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, cols, squeeze=False).ravel()
@@ -128,6 +132,22 @@ def plot_hyperparameters(path, rows, objective):
     fig.savefig(path, dpi=90)
 
 
+def _trial_table(path, rows, objective):
+    """The values and objective of each trial as text (fewer than 3 finished trials)."""
+    lines = [f"{len(rows)} trial(s): too few finished trials to plot {objective} against "
+             "each hyperparameter"]
+    for r in rows:
+        score = "-" if r["score"] is None else f"{r['score']:.4f}"
+        values = " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                          for k, v in r["values"].items() if not k.startswith("tuner/"))
+        lines.append(f"trial {r['trial_id']} {r['status']} {objective} {score}")
+        lines += [values[i:i + 110] for i in range(0, len(values), 110)]
+    fig = Figure(figsize=(9, 0.3 * len(lines) + 0.6))
+    FigureCanvasAgg(fig)
+    fig.text(0.02, 0.98, "\n".join(lines), va="top", family="monospace", fontsize=8)
+    fig.savefig(path, dpi=90)
+
+
 def write_report(result, objective):
     """Write the whole report of a `TuneResult` into its `output_dir`."""
     out = result.output_dir
@@ -141,6 +161,8 @@ def write_report(result, objective):
         "test_accuracy": result.test_metrics.get("accuracy"),
         "test_loss": result.test_metrics.get("loss"),
         "published_accuracy": result.published,
+        "default_score": result.default_score,
+        "best_model_needs_deeper": result.needs_deeper,
         "trials": len(result.trials),
         "completed": sum(r["status"] == "COMPLETED" for r in result.trials),
         "failed": sum(r["status"] == "FAILED" for r in result.trials),

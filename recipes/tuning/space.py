@@ -22,6 +22,9 @@ The default space (for `model="cnn"`; the MLP gets its own depth and width range
 | `decay_factor`   | 0.8..0.99: eta0 * g ** epoch (only for exponential)     | 0.95         |
 | `batch_size`     | 32, 64, 128, 256                                        | 64           |
 
+and the input side (`inputs`): `standardize` (feature, channel, global, none) and
+`augment` through `data.augment_1d` (`max_shift`, `augment_scale`), off by default.
+
 The initializer is not searched: it is matched to the activation (`INIT_FOR`).
 Conditional hyperparameters use KerasTuner's `parent_name`/`parent_values`,
 so the oracle samples `momentum` only when the optimizer uses it.
@@ -39,6 +42,7 @@ from deeper.components import data
 from deeper.recipes.options import declared
 from deeper.recipes.shared import compiling, models
 from deeper.recipes.shared.schedule import decay_schedule  # noqa: F401  (public here too)
+from deeper.recipes.tuning import inputs, reuse
 
 ACTIVATIONS = declared.MODEL["activation"].space[1]
 INIT_FOR = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
@@ -49,7 +53,7 @@ SCHEDULES = declared.LR_POLICY["schedule"].space[1]
 _ARCH = declared.ARCHITECTURES
 DEFAULT_SPACE = ("depth", "width", "activation", "regularizer", "l2", "l1", "dropout",
                  "batch_norm", "optimizer", "learning_rate", "momentum", "rho", "schedule",
-                 "lr_drop", "decay_rate", "decay_factor", "batch_size")
+                 "lr_drop", "decay_rate", "decay_factor", "batch_size", *inputs.NAMES)
 
 
 DIVERGENCE_FACTOR = 100.0
@@ -93,6 +97,8 @@ class CourseHyperModel(kt.HyperModel):
         epochs: maximum epochs of a trial (the schedules' horizon). Defaults to 20.
         steps_per_execution: training steps per call into the graph. Defaults to 8.
         seed: seeds the weights, dropout and shuffling of every trial. Defaults to 0.
+        reuse_models: reuse the compiled model of an earlier trial of the same
+            signature (`reuse`), same weights as a fresh build. Defaults to True.
 
     Example:
 
@@ -102,7 +108,7 @@ class CourseHyperModel(kt.HyperModel):
     """
 
     def __init__(self, dataset, *, model="cnn", space=None, extend=None, epochs=20,
-                 steps_per_execution=8, seed=0):
+                 steps_per_execution=8, seed=0, reuse_models=True):
         super().__init__(name=f"course_{model}")
         declared.TUNE["model"].check(model)
         space = dict(space or {})
@@ -121,6 +127,7 @@ class CourseHyperModel(kt.HyperModel):
         self.dataset, self.model, self.space, self.extend = dataset, model, space, extend
         self.epochs, self.steps_per_execution, self.seed = epochs, steps_per_execution, seed
         self.timings = {}  # filled by build and fit: seconds of the last trial's phases
+        self.cache = reuse.ModelCache() if reuse_models else None
 
     # -- the space --------------------------------------------------------------------
     def _hp(self, hp, name, default_kind, *args, parent=None, **kwargs):
@@ -138,13 +145,16 @@ class CourseHyperModel(kt.HyperModel):
                                  f"Received: {override!r}")
             low, high = override
             kw = dict(kwargs)
-            kw.pop("default", None)
+            if not low <= kw.get("default", low) <= high:  # keep the recipe's default if inside
+                kw.pop("default")
             if default_kind == "Int" and kw.get("sampling") == "log" and low * 2 > high:
                 kw.pop("step", None)
                 kw["sampling"] = "linear"
             return getattr(hp, default_kind)(name, low, high, **kw, **cond)
         if isinstance(override, list):
-            return hp.Choice(name, override, **cond)
+            default = kwargs.get("default")
+            return hp.Choice(name, override, **cond,
+                             **({"default": default} if default in override else {}))
         return hp.Fixed(name, override, **cond)
 
     def _declared(self, hp, name, *, parent=None, **bounds):
@@ -162,7 +172,7 @@ class CourseHyperModel(kt.HyperModel):
 
     def draw(self, hp):
         """Define the space on `hp` and return the resolved configuration dict."""
-        c = {"standardize": "feature"}
+        c = inputs.draw(self, hp, {})
         for name in ("depth", "width"):
             default, low, high = declared.architecture(self.model, name)
             c[name] = self._declared(hp, name, low=low, high=high, default=default)
@@ -200,7 +210,9 @@ class CourseHyperModel(kt.HyperModel):
 
     # -- build and fit ----------------------------------------------------------------
     def build(self, hp):
-        """Build and compile the model of the trial's values (a fresh Keras session)."""
+        """Build and compile the model of the trial's values (a fresh Keras session); a
+        trial of the same signature as a cached one gets that compiled model with this
+        trial's fresh state copied in (`reuse.ModelCache`), without retracing."""
         import time
 
         start = time.perf_counter()
@@ -216,6 +228,12 @@ class CourseHyperModel(kt.HyperModel):
         compiling.compile_recipe(net, c["optimizer"], lr,
                                  steps_per_execution=self.steps_per_execution,
                                  **c["optimizer_args"])
+        fresh = net
+        if self.cache is not None:
+            traced = {k: v for k, v in c.items() if k != "augment"}  # augmentation: tf.data
+            net = self.cache.take(reuse.signature(traced, isinstance(lr, float)), fresh)
+        if net is fresh:
+            reuse.build_compile_state(net, ds.x_train, ds.y_train)
         self.timings = {"build_seconds": time.perf_counter() - start}
         return net
 
@@ -228,7 +246,9 @@ class CourseHyperModel(kt.HyperModel):
 
         ds = self.dataset
         batch_size = min(hp.get("batch_size"), len(ds.x_train))  # a small training set: GD
-        train = data.pipeline(ds.x_train, ds.y_train, batch_size=batch_size, seed=self.seed)
+        train = inputs.training_data(
+            data.pipeline(ds.x_train, ds.y_train, batch_size=batch_size, seed=self.seed),
+            self.draw(hp.copy()), self.seed)
         val = data.pipeline(ds.x_val, ds.y_val, batch_size=min(512, len(ds.x_val)),
                             shuffle=False)
         timer = _EpochTimer()

@@ -15,7 +15,8 @@ from deeper.components.validation import check_number
 from deeper.recipes import options as options_
 from deeper.recipes.options import declared
 from deeper.recipes.shared.datasets import check_dataset
-from deeper.recipes.tuning import fingerprint
+from deeper.recipes.tuning import export as tuning_export
+from deeper.recipes.tuning import fingerprint, plan
 from deeper.recipes.tuning import oracles as tuning_oracles
 from deeper.recipes.tuning import report as tuning_report
 from deeper.recipes.tuning.space import CourseHyperModel
@@ -60,6 +61,10 @@ class TuneResult:
         trials: one dict per trial (the rows of `trials.csv`).
         output_dir: the search directory holding the report.
         seconds: wall time of this call.
+        default_score: the objective of the recipe's default configuration (the first
+            trial), `None` if it did not run or the space excludes it.
+        needs_deeper: deeper objects `best_model.keras` still holds (load it after
+            `import deeper`); empty when plain Keras loads it.
     """
 
     best_hyperparameters: dict
@@ -73,6 +78,8 @@ class TuneResult:
     seconds: float = 0.0
     model_name: str = "cnn"
     note: str = ""  # e.g. "; stopped by max_seconds after 3 of 20 trials"
+    default_score: float | None = None
+    needs_deeper: list = dataclasses.field(default_factory=list)
 
     def summary(self) -> str:
         """One line stating the result."""
@@ -81,12 +88,16 @@ class TuneResult:
         best = "none" if self.best_score is None else f"{self.best_score:.4f}"
         line = (f"{len(self.trials)} trials ({done} completed, {failed} failed), "
                 f"best val_accuracy {best}")
+        if self.default_score is not None:
+            line += f" (recipe's defaults: {self.default_score:.4f})"
         line += self.note
         if self.test_metrics:
             line += ("; best configuration retrained: test accuracy "
                      f"{self.test_metrics['accuracy']:.4f}")
         if self.published is not None:
             line += f" (published {self.model_name.upper()}: {self.published:.2f})"
+        if self.needs_deeper:
+            line += f"; best_model.keras needs `import deeper` ({', '.join(self.needs_deeper)})"
         return line
 
 
@@ -126,7 +137,8 @@ def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory
 
 @options_.declare(declared.TUNE, "dataset")
 def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_name="search",
-         overwrite=False, retrain=True, steps_per_execution=1, verbose=1, **options):
+         overwrite=False, retrain=True, steps_per_execution=1, reuse_models=True, verbose=1,
+         **options):
     """Search the course's hyperparameters with KerasTuner, retrain the best, write a report.
 
     The search space is `CourseHyperModel`'s (depth, width, activation with a
@@ -164,6 +176,9 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
         retrain: retrain, evaluate and save the best configuration. Defaults to `True`.
         steps_per_execution: training steps per graph call; 1 traces fastest, and
             tracing is most of a short trial (benchmarks/tune_overhead.py). Defaults to 1.
+        reuse_models: a trial whose configuration traces like an earlier one's reuses
+            that compiled model, reset to the state of a fresh build
+            (`tuning.reuse`). Defaults to True.
         verbose: 1 prints one line per finished trial. Defaults to 1.
         **options: the declared options below (`seed` seeds the oracle, the
             weights and the shuffling; `max_consecutive_failures` at
@@ -191,12 +206,14 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
                                        integer=True)
     hypermodel = CourseHyperModel(dataset, model=model, space=space, extend=extend,
                                   epochs=epochs, steps_per_execution=steps_per_execution,
-                                  seed=seed)
+                                  seed=seed, reuse_models=reuse_models)
     search = make_tuner(hypermodel, tuner=o["tuner"], budget=o["budget"], epochs=epochs,
                         directory=directory, project_name=project_name, overwrite=overwrite,
                         seed=seed, max_seconds=o["max_seconds"],
                         max_consecutive_failures=o["max_consecutive_failures"],
                         progress=(lambda line: print(line, flush=True)) if verbose else None)
+    if verbose and _role() != "worker":
+        print(plan.search_plan(search.oracle, o["tuner"], o["budget"], epochs), flush=True)
     _search(search, epochs, o["max_consecutive_failures"])
     note = fingerprint.deadline_note(search.oracle, o["budget"])  # before the retraining
     if _role() == "worker":
@@ -210,9 +227,9 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
                         best_score=best[0].score if best else None, model=None,
                         test_metrics={}, val_accuracy=None, trials=rows, output_dir=out,
                         published=dataset.published.get(model), model_name=model,
-                        note=note)
+                        default_score=plan.default_score(search.oracle), note=note)
     if retrain and best:
-        result.model, result.val_accuracy, result.test_metrics = _retrain(
+        result.model, result.val_accuracy, result.test_metrics, result.needs_deeper = _retrain(
             hypermodel, best[0].hyperparameters, epochs, out)
     result.seconds = time.perf_counter() - start
     tuning_report.write_report(result, search.oracle.objective.name)
@@ -267,5 +284,5 @@ def _retrain(hypermodel, hp, epochs, out):
                          shuffle=False)
     test_metrics = {k: float(v) for k, v in net.evaluate(test, verbose=0,
                                                           return_dict=True).items()}
-    net.save(out / "best_model.keras")
-    return net, val_accuracy, test_metrics
+    needs = tuning_export.save(net, out / "best_model.keras")
+    return net, val_accuracy, test_metrics, needs

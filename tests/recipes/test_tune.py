@@ -3,6 +3,9 @@
 import csv
 import json
 import math
+import os
+import subprocess
+import sys
 
 import keras
 import keras_tuner as kt
@@ -11,6 +14,7 @@ import pytest
 
 from deeper import recipes
 from deeper.recipes.shared.schedule import decay_schedule
+from deeper.recipes.tuning import export as tuning_export
 from deeper.recipes.tuning import space as tuning_space
 from deeper.recipes.tuning.space import CourseHyperModel
 
@@ -33,8 +37,8 @@ def _draw(hypermodel, values=None):
 
 def test_default_space_covers_the_course_and_defaults_are_the_recipe(tiny):
     hp, config = _draw(CourseHyperModel(tiny))
-    assert set(tuning_space.DEFAULT_SPACE) - {"l1", "rho", "decay_rate", "decay_factor"} <= \
-        set(hp.values)
+    assert set(tuning_space.DEFAULT_SPACE) - {"l1", "rho", "decay_rate", "decay_factor",
+                                              "max_shift", "augment_scale"} <= set(hp.values)
     # Defaults: train_classifier's recipe (CNN 4 x 32, ReLU + He, L2 1e-4, dropout 0.2, BN,
     # Nesterov 0.05 momentum 0.9, step decay by 10 at half, batch 64).
     assert config["depth"] == 4 and config["width"] == 32 and config["init"] == "he_normal"
@@ -42,6 +46,7 @@ def test_default_space_covers_the_course_and_defaults_are_the_recipe(tiny):
     assert config["optimizer"] == "nesterov" and config["learning_rate"] == 0.05
     assert config["optimizer_args"] == {"momentum": 0.9}
     assert config["schedule"] == "step" and config["batch_size"] == 64
+    assert config["standardize"] == "feature" and config["augment"] is None
     space = {p.name: p for p in hp.space}
     assert space["learning_rate"].sampling == "log" and space["l2"].sampling == "log"
     assert space["batch_size"].min_value == 32 and space["batch_size"].max_value == 256
@@ -70,7 +75,7 @@ def test_conditional_hyperparameters_appear_only_where_they_apply(tiny):
 
 def test_space_overrides_fix_narrow_restrict_replace_and_extend(tiny):
     def extend(hp, config):
-        config["standardize"] = hp.Choice("standardize", ["feature", "global"])
+        config["l1"] = hp.Float("extra_l1", 1e-6, 1e-4, sampling="log")
 
     hypermodel = CourseHyperModel(tiny, space={
         "depth": 2, "learning_rate": (1e-4, 1e-2), "optimizer": ["adam", "nesterov"],
@@ -82,7 +87,7 @@ def test_space_overrides_fix_narrow_restrict_replace_and_extend(tiny):
     assert (lr.min_value, lr.max_value, lr.sampling) == (1e-4, 1e-2, "log")
     assert list(space["optimizer"].values) == ["adam", "nesterov"]
     assert (space["width"].min_value, space["width"].max_value) == (8, 128)
-    assert config["standardize"] == "feature" and "standardize" in space
+    assert config["l1"] == 1e-6 and "extra_l1" in space
     assert hypermodel.build(hp).count_params() > 0
 
 
@@ -130,8 +135,9 @@ def test_schedules_match_their_formulas():
 @pytest.fixture(scope="module")
 def search(tiny, tmp_path_factory, helpers):
     directory = tmp_path_factory.mktemp("tune")
+    # A deeper schedule (natural_exp_decay) in the optimizer: the export must drop it.
     space = {**helpers.TINY_SPACE, "width": 64, "optimizer": "adam",
-             "learning_rate": (3e-3, 3e-2), "schedule": "constant"}
+             "learning_rate": (3e-3, 3e-2), "schedule": "exponential"}
     return recipes.tune(tiny, model="mlp", space=space, tuner="random", budget=3,
                         epochs=4, directory=directory, verbose=0)
 
@@ -155,9 +161,58 @@ def test_report_and_retrained_model(search, tiny):
                                search.model.predict(tiny.x_test, verbose=0), atol=1e-6)
 
 
+def test_best_model_loads_in_plain_keras_without_deeper(search, tiny, tmp_path):
+    np.save(tmp_path / "x.npy", tiny.x_test)
+    code = ("import sys, keras, numpy as np; "
+            f"m = keras.saving.load_model({str(search.output_dir / 'best_model.keras')!r}, "
+            "safe_mode=True); "
+            "assert not [n for n in sys.modules if n.startswith('deeper')]; "
+            f"np.save({str(tmp_path / 'p.npy')!r}, m.predict(np.load({str(tmp_path / 'x.npy')!r}),"
+            " verbose=0)); print(type(m.optimizer).__name__)")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "Adam"  # Keras's own, still trainable
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"),
+                               search.model.predict(tiny.x_test, verbose=0), atol=1e-6)
+    assert search.needs_deeper == [] and "needs `import deeper`" not in search.summary()
+
+
+def test_a_deeper_layer_in_the_best_model_is_named(tiny):
+    hp = kt.HyperParameters()
+    hp.values.update(activation="scaled_tanh", schedule="inverse")
+    net = CourseHyperModel(tiny, model="mlp", reuse_models=False).build(hp)
+    assert tuning_export.deeper_objects(net) == ["deeper>InverseDecay", "deeper>ScaledTanh"]
+    assert tuning_export.deeper_objects(tuning_export.exportable(net)) == ["deeper>ScaledTanh"]
+
+
+def test_summary_shows_the_recipes_defaults_next_to_the_best(search):
+    assert search.default_score == search.trials[0]["score"]
+    assert f"(recipe's defaults: {search.default_score:.4f})" in search.summary()
+
+
+def test_first_trial_is_the_recipes_defaults(search):
+    first = search.trials[0]["values"]
+    # Not fixed by the space: the recipe's batch size and standardization, no augmentation,
+    # and a narrowed range keeps the recipe's default when it lies inside.
+    assert first["batch_size"] == 64 and first["standardize"] == "feature"
+    assert first["augment"] is False and "max_shift" not in first
+    assert [r["values"]["batch_size"] for r in search.trials[1:]] != [64, 64]
+
+
+def test_hyperband_plan_states_the_epochs_it_trains(tmp_path, helpers, capsys):
+    result = helpers.tiny_search(tmp_path, 4, tuner="hyperband", epochs=3)
+    plan = capsys.readouterr().out.splitlines()[0]
+    trained = sum(len(r["epoch_seconds"]) for r in result.trials)
+    assert (len(result.trials), trained) == (4, 5)  # 3 one-epoch trials, one continued to 3
+    assert plan.startswith("hyperband search: at most 4 trials training 5 epochs in all")
+    assert "one Hyperband iteration is 6 trials, 11 epochs" in plan
+
+
 def test_resume_finished_search_runs_nothing(search, tiny, capsys, helpers):
     space = {**helpers.TINY_SPACE, "width": 64, "optimizer": "adam",
-             "learning_rate": (3e-3, 3e-2), "schedule": "constant"}
+             "learning_rate": (3e-3, 3e-2), "schedule": "exponential"}
     again = recipes.tune(tiny, model="mlp", space=space, tuner="random", budget=3, epochs=4,
                          directory=search.output_dir.parent, retrain=False)
     assert [r["trial_id"] for r in again.trials] == ["0", "1", "2"]

@@ -1,0 +1,27 @@
+"""What a search will spend (printed before it starts) and what the recipe's defaults scored."""
+
+from __future__ import annotations
+
+from deeper.recipes.tuning import oracles as tuning_oracles
+
+
+def search_plan(oracle, tuner, budget, epochs):
+    """One line stating what the search will spend, printed before it starts."""
+    first = "the recipe's defaults first" if oracle.start_from_defaults else "random first"
+    if tuner != "hyperband":
+        return (f"{tuner} search: at most {budget} trials of {epochs} epochs "
+                f"(at most {budget * epochs} epochs in all), {first}")
+    trials, total = tuning_oracles.hyperband_epochs(oracle, budget)
+    one_trials, one_total = tuning_oracles.hyperband_epochs(oracle)
+    return (f"hyperband search: at most {trials} trials training {total} epochs in all "
+            f"({total / epochs:.1f} full {epochs}-epoch trainings; one Hyperband iteration "
+            f"is {one_trials} trials, {one_total} epochs), {first}")
+
+
+def default_score(oracle):
+    """The best score of the trials holding the space's defaults (with Hyperband, the first
+    trial and its continuations), `None` if none finished."""
+    defaults = tuning_oracles.default_values(oracle.hyperparameters)
+    scores = [t.score for t in oracle.trials.values() if t.score is not None and defaults == {
+        k: v for k, v in t.hyperparameters.values.items() if not k.startswith("tuner/")}]
+    return max(scores, default=None)
