@@ -97,7 +97,8 @@ class Comparison:
         (x0, x1), (y0, y1) = s.bounds
         if getattr(self, "_grid", None) is None:  # computed once (an animation redraws)
             gx, gy = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 160))
-            self._grid = gx, gy, _numpy(s.fn(ops.convert_to_tensor(np.stack([gx, gy])))) - s.minimum_value
+            z = _numpy(s.fn(ops.convert_to_tensor(np.stack([gx, gy]))))
+            self._grid = gx, gy, z - s.minimum_value
         gx, gy, z = self._grid
         levels = np.geomspace(max(z.min(), 1e-3), z.max(), 25)
         ax.contour(gx, gy, np.maximum(z, 1e-3), levels=levels, cmap="Greys", linewidths=0.6,
