@@ -9,7 +9,9 @@ Every subcommand is a module of this package listed in `COMMANDS`, with an
 optionally `check(args)` for flags that are not declared options). `main`
 parses the command line and validates every declared value before the
 subcommand runs, that is before TensorFlow or Keras is imported: a wrong value
-is one sentence and exit status 2 in a fraction of a second.
+is one sentence and exit status 2 in a fraction of a second. Every subcommand
+takes `--backend jax|tensorflow|torch`, which sets KERAS_BACKEND before Keras
+loads (without it, Keras's configured backend is used).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from deeper.recipes.cli.flags import checked, claim_output
 
 # Subcommand modules, in the order `deeper --help` lists them. A new subcommand is
 # one module with `add_parser(subparsers)` and one line here.
+BACKENDS = ("jax", "tensorflow", "torch")  # the Keras backends `--backend` accepts
+
 COMMANDS = (
     "deeper.recipes.cli.train",
     "deeper.recipes.cli.babysit",
@@ -44,7 +48,32 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         importlib.import_module(module).add_parser(sub)
+    for command in sub.choices.values():  # every subcommand takes --backend
+        command.add_argument(
+            "--backend", default=None, metavar="NAME",
+            help=f"Keras backend: {', '.join(BACKENDS)} (default: Keras's configured backend, "
+            "KERAS_BACKEND or ~/.keras/keras.json)")
     return parser
+
+
+def set_backend(backend):
+    """Make `backend` Keras's backend before Keras loads (None: leave Keras's configured one).
+
+    Raises ValueError (one sentence) for an unknown name, or when Keras is already
+    loaded on another backend in this process.
+    """
+    if backend is None:
+        return
+    if backend not in BACKENDS:
+        raise ValueError(f"`backend` must be one of {', '.join(BACKENDS)}. "
+                         f"Received: backend={backend}")
+    if "keras" in sys.modules:
+        loaded = sys.modules["keras"].backend.backend()
+        if loaded != backend:
+            raise ValueError(f"`backend` must be the backend Keras already loaded in this "
+                             f"process ({loaded}). Received: backend={backend}")
+        return
+    os.environ["KERAS_BACKEND"] = backend
 
 
 def _errors():
@@ -80,11 +109,16 @@ def main(argv=None):
     """Entry point of the `deeper` console script."""
     args = build_parser().parse_args(argv)
     try:
+        set_backend(getattr(args, "backend", None))  # before Keras loads
         values = checked(args)  # before anything imports TensorFlow
         if getattr(args, "check", None) is not None:
             args.check(args)  # a subcommand's checks of what is not a declared option
         import_tensorflow_quietly()
         claim_output(values)  # --out: refused, or checked writable, before any training
+        if getattr(args, "backend", None) is not None and not getattr(args, "quiet", False):
+            import keras
+
+            print(f"keras backend: {keras.backend.backend()}")
         return args.func(args, values)
     except Exception as err:
         if os.environ.get("DEEPER_DEBUG") or not isinstance(err, _errors()):

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from deeper.components import data
+from deeper.components.diagnostics import autodiff
 from deeper.components.validation import check_number, check_seed
 from deeper.recipes.experiments.batch_sizes_plot import plot_batch_sizes
 from deeper.recipes.shared import models, outputs, steps
@@ -89,7 +90,7 @@ def _build(dataset, width, depth, learning_rate, seed, steps_per_execution):
                              batch_norm=False, dropout=0.0, l2=0.0, seed=seed)
     model.compile(keras.optimizers.SGD(learning_rate),
                   keras.losses.SparseCategoricalCrossentropy(),
-                  steps_per_execution=steps_per_execution)
+                  steps_per_execution=steps.steps_per_execution(steps_per_execution))
     return model
 
 
@@ -119,9 +120,9 @@ def _curve(dataset, size, *, epochs, width, depth, learning_rate, seed, steps_pe
     train = data.pipeline(x, y, batch_size=size, seed=seed)
     model.fit(train.take(1), epochs=1, verbose=0, shuffle=False)  # trace outside the timings
     model.set_weights(initial)
-    xs, ys = tf.constant(x, tf.float32), tf.constant(y)
-    mean_loss = tf.function(lambda: model.compute_loss(x=xs, y=ys, y_pred=model(xs)))
-    clock = _EpochClock(lambda: float(mean_loss()))
+    xs, ys = ops.convert_to_tensor(x, "float32"), ops.convert_to_tensor(y)
+    mean_loss = autodiff.compile(lambda xs, ys: model.compute_loss(x=xs, y=ys, y_pred=model(xs)))
+    clock = _EpochClock(lambda: float(mean_loss(xs, ys)))
     model.fit(train, epochs=epochs, verbose=0, shuffle=False, callbacks=[clock])
     return clock.curve
 
@@ -158,16 +159,15 @@ def replication_cost(dataset, *, copies=10, batch_size=32, width=128, depth=2, r
     probabilities = keras.losses.SparseCategoricalCrossentropy()
     train = steps.gradient_steps(model, 0.0, loss=probabilities)
     x, y = dataset.x_train.astype("float32"), dataset.y_train
-    data_ = {1: (tf.constant(x), tf.constant(y)),
-             copies: (tf.constant(np.tile(x, (copies,) + (1,) * (x.ndim - 1))),
-                      tf.constant(np.tile(y, copies)))}
-    one = tf.constant(1)
+    data_ = {1: (ops.convert_to_tensor(x), ops.convert_to_tensor(y)),
+             copies: (ops.convert_to_tensor(np.tile(x, (copies,) + (1,) * (x.ndim - 1))),
+                      ops.convert_to_tensor(np.tile(y, copies)))}
     times = {("gd", k): [] for k in data_} | {("sgd", k): [] for k in data_}
     for _ in range(repeats + 1):  # the first round traces and is dropped
         for k, (xs, ys) in data_.items():
             for kind, (bx, by) in (("gd", (xs, ys)), ("sgd", (xs[:batch_size], ys[:batch_size]))):
                 start = time.perf_counter()
-                train(bx, by, one).numpy()
+                ops.convert_to_numpy(train(bx, by, 1))
                 times[(kind, k)].append(time.perf_counter() - start)
     median = {key: float(np.median(v[1:])) for key, v in times.items()}
     g1 = steps.gradient(model, *data_[1], loss=probabilities)

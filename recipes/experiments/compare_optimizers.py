@@ -7,12 +7,13 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from deeper.components import optimizers as opt
-from deeper.components.optimizers.surfaces import noise_sequence, noisy
+from deeper.components.diagnostics import autodiff
+from deeper.components.optimizers.surfaces import noise_sequence
 from deeper.components.optimizers.surfaces import surface as get_surface
 from deeper.components.validation import check_number
 from deeper.recipes.shared import progress
@@ -20,6 +21,25 @@ from deeper.recipes.shared import progress
 FIRST_ORDER = ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "lbfgs")
 SECOND_ORDER = ("newton", "hessian_free")
 ALL = FIRST_ORDER + SECOND_ORDER
+
+
+def _numpy(tensor):
+    return np.asarray(ops.convert_to_numpy(tensor), dtype="float64")
+
+
+class _NoisyObjective(opt.Objective):
+    """`fn(w) + noise . w`, `noise` a NumPy vector set before each step: the linear term is
+    added exactly to the value and gradient (the Hessian is `fn`'s), so the compiled
+    derivatives of `fn` are traced once on every backend."""
+
+    noise = np.zeros(2)
+
+    def value(self, w):
+        return super().value(w) + float(np.dot(self.noise, np.ravel(w)))
+
+    def value_and_grad(self, w):
+        f, g = super().value_and_grad(w)
+        return f + float(np.dot(self.noise, np.ravel(w))), g + self.noise
 
 
 @dataclasses.dataclass
@@ -77,7 +97,8 @@ class Comparison:
         (x0, x1), (y0, y1) = s.bounds
         if getattr(self, "_grid", None) is None:  # computed once (an animation redraws)
             gx, gy = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 160))
-            self._grid = gx, gy, s.fn(tf.constant(np.stack([gx, gy]))).numpy() - s.minimum_value
+            z = _numpy(s.fn(ops.convert_to_tensor(np.stack([gx, gy]))))
+            self._grid = gx, gy, z - s.minimum_value
         gx, gy, z = self._grid
         levels = np.geomspace(max(z.min(), 1e-3), z.max(), 25)
         ax.contour(gx, gy, np.maximum(z, 1e-3), levels=levels, cmap="Greys", linewidths=0.6,
@@ -166,35 +187,35 @@ def compare_optimizers(surface="rosenbrock", optimizers=ALL, steps=200, learning
                          f"Received: optimizers={list(optimizers)!r}")
     rates = {**s.learning_rates, **(learning_rates or {})}
     xi = noise_sequence(steps, s.noise, seed) if s.noise else np.zeros((steps, 2))
-    noise = tf.Variable(np.zeros(2), dtype="float64")
-    fn = noisy(s.fn, noise)
     trajectories, losses, used = {}, {}, {}
     for name in optimizers:
         w = np.array(s.start, dtype="float64")
         path = [w.copy()]
         if name in SECOND_ORDER:
             method = opt.get(name)
-            objective = opt.Objective(fn, w)
+            objective = _NoisyObjective(s.fn, w)
             used[name] = None
             for t in range(steps):
-                noise.assign(xi[t])
+                objective.noise = xi[t]
                 f, g = objective.value_and_grad(w)
                 w = method.step(objective, w, f, g).w
                 path.append(w.copy())
         else:
             optimizer = opt.get(name, learning_rate=rates[name])
             used[name] = rates[name]
-            var = keras.Variable(w, dtype="float64")
-            for t in range(steps):
-                noise.assign(xi[t])
-                with tf.GradientTape() as tape:
-                    loss = fn(var.value)
-                grad = tape.gradient(loss, var.value)
-                optimizer.apply_gradients([(grad, var)])
-                path.append(var.numpy().astype("float64"))
+            with autodiff.precision("float64"):
+                var = keras.Variable(w, dtype="float64")
+                gradient = autodiff.value_and_grad(lambda args: s.fn(args[0]))
+                for t in range(steps):
+                    # the noisy objective f(w) + xi . w has gradient grad f(w) + xi
+                    grad = gradient([var.value])[1][0] + ops.convert_to_tensor(xi[t], "float64")
+                    optimizer.apply_gradients([(grad, var)])
+                    path.append(_numpy(var.value))
         path = np.array(path)
         trajectories[name] = path
-        losses[name] = np.array([float(s.fn(tf.constant(p))) for p in path]) - s.minimum_value
+        with autodiff.precision("float64"):
+            values = [float(s.fn(ops.convert_to_tensor(p, "float64"))) for p in path]
+        losses[name] = np.array(values) - s.minimum_value
         progress.say(verbose, f"compare-optimizers {getattr(s, 'name', surface)}: {name} "
                      f"f - f* = {losses[name][-1]:.3g} after {steps} steps")
     return Comparison(s, trajectories, losses, used)

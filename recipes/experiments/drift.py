@@ -7,7 +7,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -167,14 +166,13 @@ def track_drift(stream=None, *, model="linear", learning_rate=0.5, gd_learning_r
     gd = _model(model, features, stream.num_classes, seed)
     sgd_step = steps_.gradient_steps(sgd, learning_rate)
     gd_fit = steps_.gradient_steps(gd, gd_learning_rate)
-    one = tf.constant(1)
     steps, sgd_error, gd_error = [], [], []
     for t in range(stream.steps):
-        sgd_step(stream.x[t], stream.y[t], one)
+        sgd_step(stream.x[t], stream.y[t], 1)
         if (t + 1) % eval_every == 0 or t == stream.steps - 1:
             seen_x = stream.x[:t + 1].reshape((-1, *features))
             seen_y = stream.y[:t + 1].reshape(-1)
-            gd_fit(seen_x, seen_y, tf.constant(gd_iterations))
+            gd_fit(seen_x, seen_y, gd_iterations)
             x, y = stream.sample(t, eval_size, seed=seed)
             steps.append(t)
             sgd_error.append(_error(sgd, x, y))

@@ -7,7 +7,7 @@ import keras
 
 from deeper.components import data
 from deeper.recipes.options import declared
-from deeper.recipes.shared import compiling, models, progress
+from deeper.recipes.shared import compiling, models, progress, steps
 from deeper.recipes.shared.schedule import decay_schedule
 
 SCHEDULE_ARGS = ("lr_drop", "lr_drop_every", "decay_rate", "decay_factor", "warmup_epochs")
@@ -87,7 +87,7 @@ def build_and_compile(dataset, o, steps_per_epoch):
         net = wrap_custom(o["model"], dataset, o["standardize"])
     return compiling.compile_recipe(net, o["optimizer"], schedule(o, steps_per_epoch),
                                     mixed_precision=o["mixed_precision"],
-                                    steps_per_execution=o["steps_per_execution"])
+                                    steps_per_execution=steps.steps_per_execution(o["steps_per_execution"]))
 
 
 def schedule(o, steps_per_epoch):
