@@ -107,8 +107,9 @@ KERAS = {
     _S.InverseTimeDecay: {**_STEPS, "decay_rate": _NONNEG, "staircase": Boolean()},
     _S.PolynomialDecay: {**_STEPS, "end_learning_rate": _NONNEG, "power": _POS,
                          "cycle": Boolean()},
-    _S.CosineDecay: {**_STEPS, "alpha": _UNIT_CLOSED, "warmup_target": Real(0, allow_none=True),
-                     "warmup_steps": Real(0)},
+    # Warm-up starts from 0 (Keras's own example: initial 0, warmup_target the peak).
+    _S.CosineDecay: {**_STEPS, "initial_learning_rate": Real(0), "alpha": _UNIT_CLOSED,
+                     "warmup_target": Real(0, allow_none=True), "warmup_steps": Real(0)},
     _S.CosineDecayRestarts: {"initial_learning_rate": _POS, "first_decay_steps": _POS,
                              "t_mul": _POS, "m_mul": _POS, "alpha": _UNIT_CLOSED},
     _L.BinaryCrossentropy: _XENT,
