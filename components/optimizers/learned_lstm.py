@@ -10,6 +10,8 @@ import numpy as np
 from keras import ops
 
 from deeper.components import registry
+from deeper.components.constraints import Options, Real, Satisfies, Seed
+from deeper.components.keras_constraints import OPTIMIZER_COMMON
 from deeper.components.optimizers import learned_lstm_math as lstm
 from deeper.components.validation import check_choice, check_number, check_seed
 
@@ -24,6 +26,11 @@ def load_preset(name):
     preset = json.loads(path.read_text())
     preset["phi"] = np.asarray(preset["phi"], dtype="float32")
     return preset
+
+
+def _phi_constraint(name, phi):
+    _check_phi(phi)
+    return phi  # checked, kept as given (get_config returns it as a list)
 
 
 def _check_phi(phi):
@@ -91,6 +98,16 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
         as in the paper, and the preset is read from a JSON file inside the package
         (never from a user path), so loading stays offline and safe.
     """
+
+    _parameter_constraints = {
+        **OPTIMIZER_COMMON,
+        "preset": Options(*PRESETS, allow_none=True),
+        "seed": Seed(),
+        "p": Real(0, low_open=True, allow_none=True),
+        "output_scale": Real(0, low_open=True, allow_none=True),
+        "phi": Satisfies(_phi_constraint, "a flat list of numbers", allow_none=True,
+                         bad=[[0.0]]),
+    }
 
     def __init__(self, preset="quadratic", phi=None, p=None, output_scale=None, seed=0,
                  learning_rate=1.0, name="learned_lstm", **kwargs):

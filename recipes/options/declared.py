@@ -39,7 +39,10 @@ OPTIMIZERS = (
 FULL_BATCH = tuple(
     (name, f"`optimizer` {name!r} is a full-batch second-order method without a learning "
      f"rate: train with recipes.fit_full_batch(model, dataset, method={name!r}).")
-    for name in ("newton", "hessian_free"))
+    for name in ("newton", "hessian_free")) + ((
+        "full_batch_lbfgs", "`optimizer` 'full_batch_lbfgs' is the full-batch L-BFGS step of "
+        "fit_full_batch: train with recipes.fit_full_batch(model, dataset, method='lbfgs') "
+        "(or use optimizer='lbfgs', the mini-batch L-BFGS)."),)
 OPTIMIZER_LEARNING_RATES = {"sgd": 0.05, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.05,
                             "adam": 1e-3, "rmsprop": 1e-3}
 OTHER_LEARNING_RATE = 0.01
