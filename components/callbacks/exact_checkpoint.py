@@ -14,7 +14,6 @@ from deeper.components import rundir
 from deeper.components.callbacks import callback_state
 from deeper.components.constraints import Boolean, Integer, Satisfies
 from deeper.components.registry import register
-from deeper.components.validation import check_bool, check_number
 
 FORMAT = 1
 _NOT_TRACKED = (keras.callbacks.History, keras.callbacks.ProgbarLogger)
@@ -125,15 +124,12 @@ class ExactCheckpoint(keras.callbacks.Callback):
     def __init__(self, directory, every_n_steps=None, *, data=None, callbacks=None,
                  overwrite=False):
         super().__init__()
-        if not isinstance(directory, (str, os.PathLike)) or not os.fspath(directory):
-            raise TypeError("`directory` must be a non-empty path (str or os.PathLike). "
-                            f"Received: directory={directory!r}")
+        # The arguments are checked by `_parameter_constraints` (the registry enforces them).
         self.directory = os.fspath(directory)
-        self.every_n_steps = check_number("every_n_steps", every_n_steps, low=1, integer=True,
-                                          allow_none=True)
+        self.every_n_steps = every_n_steps
         self.data = data
         self.callbacks = None if callbacks is None else list(callbacks)
-        self.overwrite = check_bool("overwrite", overwrite)
+        self.overwrite = overwrite
         # With epoch checkpoints only, the batch hooks do nothing: let Keras dispatch the
         # batch callbacks asynchronously (it stops doing so for a batch-end override).
         self.async_safe = self.every_n_steps is None

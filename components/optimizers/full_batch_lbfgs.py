@@ -12,7 +12,6 @@ from deeper.components.optimizers.damped_step import StepResult
 from deeper.components.optimizers.lbfgs_history import LBFGSHistory
 from deeper.components.optimizers.line_search import strong_wolfe
 from deeper.components.registry import add
-from deeper.components.validation import check_choice, check_number
 
 
 @keras.saving.register_keras_serializable(package="deeper")
@@ -62,11 +61,11 @@ class FullBatchLBFGS:
 
     def __init__(self, history_size=10, curvature_eps=1e-10, line_search="strong_wolfe",
                  learning_rate=1.0):
-        self.history_size = check_number("history_size", history_size, low=1, integer=True)
-        self.curvature_eps = check_number("curvature_eps", curvature_eps, low=0)
-        self.line_search = check_choice("line_search", line_search, ("strong_wolfe",),
-                                        allow_none=True)
-        self.learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
+        # The arguments are checked by `_parameter_constraints` (the registry enforces them).
+        self.history_size = history_size
+        self.curvature_eps = curvature_eps
+        self.line_search = line_search
+        self.learning_rate = learning_rate
         self.reset()
 
     def reset(self):
