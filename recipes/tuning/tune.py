@@ -215,9 +215,9 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
     if verbose and _role() != "worker":
         print(plan.search_plan(search.oracle, o["tuner"], o["budget"], epochs), flush=True)
     _search(search, epochs, o["max_consecutive_failures"])
-    note = fingerprint.deadline_note(search.oracle, o["budget"])  # before the retraining
-    if _role() == "worker":
+    if _role() == "worker":  # a worker's oracle is a client of the chief's: no trials
         return None
+    note = fingerprint.deadline_note(search.oracle, o["budget"])  # before the retraining
     out = Path(search.project_dir)
     rows = tuning_report.trial_rows(search.oracle, out)
     best = [t for t in search.oracle.get_best_trials(1) if t.score is not None]
