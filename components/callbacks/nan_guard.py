@@ -8,11 +8,11 @@ import warnings
 import keras
 import numpy as np
 
+from deeper.components.constraint_kinds import AnyOf, Options
 from deeper.components.constraints import Integer
 from deeper.components.diagnostics import model_tools
 from deeper.components.diagnostics.find_nonfinite import count_nonfinite, find_nonfinite
 from deeper.components.registry import register
-from deeper.components.validation import check_number
 
 
 @register(
@@ -24,10 +24,11 @@ from deeper.components.validation import check_number
 class NaNGuard(keras.callbacks.Callback):
     """Stops training at the first non-finite loss or weight and keeps the last good weights.
 
-    After every training batch (every `steps_per_execution` steps), the guard
-    checks that the loss and all the model's weights are finite. While they
-    are, it keeps a copy of the weights and of the optimizer's state. At the
-    first NaN or inf it
+    After every training batch (every `steps_per_execution` steps) the guard
+    checks the loss. At every snapshot (`snapshot_every`: the end of each
+    epoch by default, or every N batches) it checks that all the model's
+    weights are finite and, while they are, keeps a copy of them and of the
+    optimizer's state. At the first NaN or inf it
 
     1. finds where it started: with a probe batch `(x, y)`, the first layer
        whose output (forward order) or weight gradient (backward order) is
@@ -43,10 +44,22 @@ class NaNGuard(keras.callbacks.Callback):
     With this guard the model, and any backup written at the end of the
     epoch, hold finite weights.
 
+    A snapshot copies every weight and optimizer variable to host memory: on
+    a small model after every batch that is a quarter of the epoch's time
+    (`benchmarks/train_guard_overhead.py`), once per epoch it is noise. With
+    `snapshot_every=1` the restored weights are those of the last finite
+    batch and a non-finite weight under a finite loss (oneDNN's fused ReLU
+    maps a NaN pre-activation to 0) is caught at its batch; with `"epoch"`
+    the weights of the last finite epoch come back and such a weight is
+    caught at the epoch's end.
+
     Args:
         x: an optional probe batch of inputs used to locate the layer.
             Defaults to `None`.
         y: its targets, one per example (required with `x`). Defaults to `None`.
+        snapshot_every: `"epoch"` to check and copy the weights at the end of
+            each epoch, or a number N of training batches (graph calls) between
+            copies. Defaults to `"epoch"`.
         verbose: 1 prints the report when the guard trips. Defaults to 1.
 
     Example:
@@ -58,9 +71,10 @@ class NaNGuard(keras.callbacks.Callback):
     ```
     """
 
-    _parameter_constraints = {"verbose": Integer(low=0)}
+    _parameter_constraints = {"verbose": Integer(low=0),
+                              "snapshot_every": AnyOf(Options("epoch"), Integer(low=1))}
 
-    def __init__(self, x=None, y=None, *, verbose=1):
+    def __init__(self, x=None, y=None, *, snapshot_every="epoch", verbose=1):
         super().__init__()
         if (x is None) != (y is None):
             missing = "y" if y is None else "x"
@@ -72,7 +86,8 @@ class NaNGuard(keras.callbacks.Callback):
         if self.x is not None and (self.y.ndim < 1 or len(self.y) != len(self.x)):
             raise ValueError(f"`y` must hold one target per example of `x` ({len(self.x)}). "
                              f"Received: y of shape {self.y.shape}")
-        self.verbose = check_number("verbose", verbose, low=0, integer=True)
+        self.verbose = verbose  # both checked by the declared constraints (`register`)
+        self.snapshot_every = snapshot_every
         self._reset()
 
     def _reset(self):
@@ -81,10 +96,12 @@ class NaNGuard(keras.callbacks.Callback):
         self.good_optimizer_state = None
         self.good_at = None
         self.epoch = 0
+        self.batches = 0  # training batches (graph calls) since the last snapshot
 
     def get_config(self):
         return {"x": None if self.x is None else self.x.tolist(),
-                "y": None if self.y is None else self.y.tolist(), "verbose": self.verbose}
+                "y": None if self.y is None else self.y.tolist(),
+                "snapshot_every": self.snapshot_every, "verbose": self.verbose}
 
     def __deepcopy__(self, memo):
         return model_tools.copy_callback(self, memo)
@@ -116,8 +133,17 @@ class NaNGuard(keras.callbacks.Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self._trip(batch, "loss")
-        elif not self._snapshot((self.epoch, batch)):
-            self._trip(batch, "weights")
+            return
+        self.batches += 1
+        if self.snapshot_every != "epoch" and self.batches >= self.snapshot_every:
+            self.batches = 0
+            if not self._snapshot((self.epoch, batch)):
+                self._trip(batch, "weights")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.report is None and self.snapshot_every == "epoch":
+            if not self._snapshot((epoch, "end")):
+                self._trip(None, "weights")
 
     def _trip(self, batch, what):
         bad_layers = [model_tools.layer_name(v) for v in self.model.weights
@@ -142,6 +168,8 @@ class NaNGuard(keras.callbacks.Callback):
         restored = ("nothing to restore: the weights were not finite at train begin"
                     if self.good_weights is None else
                     "restored the weights of train begin" if self.good_at == "train begin" else
+                    f"restored the weights of the end of epoch {self.good_at[0] + 1}"
+                    if self.good_at[1] == "end" else
                     f"restored the weights after epoch {self.good_at[0] + 1}, "
                     f"batch {self.good_at[1] + 1}")
         at = f"epoch {self.epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")

@@ -4,7 +4,8 @@ With an output directory, training goes through `callbacks.resume_fit` with an
 `ExactCheckpoint` in `output_dir/checkpoint` (every epoch, and every
 `checkpoint_every` steps), so `resume=True` continues a killed run exactly.
 `NaNGuard` always guards it: a diverged run stops at the first non-finite
-loss or weight and keeps the last good weights.
+loss (checked after every call into the graph) or weight (checked at each
+epoch's end) and keeps the weights of the last finite epoch.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def callbacks_of(dataset, o, out, user_callbacks):
     if o["early_stopping"]:
         others.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=o["early_stopping"], restore_best_weights=True))
-    guard = cb.NaNGuard(dataset.x_train[:64], dataset.y_train[:64], verbose=0)
+    guard = cb.NaNGuard(dataset.x_train[:64], dataset.y_train[:64], verbose=0)  # per epoch
     others.append(guard)
     if o["tensorboard"]:
         others.append(keras.callbacks.TensorBoard(os.fspath(out / "tensorboard"),

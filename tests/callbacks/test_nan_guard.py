@@ -90,17 +90,28 @@ def test_nan_weights_hidden_from_the_loss_stop_the_guard_not_terminate_on_nan():
     history = fit(model, x, y, [keras.callbacks.TerminateOnNaN()])
     if np.isfinite(history.history["loss"]).all():  # the fused kernel hid the NaN
         assert len(history.history["loss"]) == 2 and not finite(model.get_weights())
-    model, guard = make_model(activation="relu"), NaNGuard(verbose=0)
+    model, guard = make_model(activation="relu"), NaNGuard(snapshot_every=1, verbose=0)
     with pytest.warns(UserWarning, match="went non-finite at epoch 1, batch 6"):
         fit(model, x, y, [guard])
     assert guard.report["layer"] == "hidden" and finite(model.get_weights())
+    # Snapshots once per epoch (the default) check the weights at the epoch's end, the
+    # loss after every batch (the NaN weights make the next loss NaN, or the fused kernel
+    # hides them until the epoch ends): the weights of train begin come back.
+    model, guard = make_model(activation="relu"), NaNGuard(verbose=0)
+    with pytest.warns(UserWarning, match="went non-finite at epoch 1(, batch 6)?; .*restored "
+                                         "the weights of train begin"):
+        fit(model, x, y, [guard])
+    assert guard.report["layer"] == "hidden" and finite(model.get_weights())
+    fresh = make_model(activation="relu")
+    for got, expected in zip(model.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 def test_guard_stops_names_the_layer_and_keeps_the_last_good_weights(tmp_path):
     x, y = make_data()
     model = make_model()
-    guard = NaNGuard(verbose=0)
+    guard = NaNGuard(snapshot_every=1, verbose=0)
     backup = tmp_path / "backup"
     with pytest.warns(UserWarning, match=r"NaNGuard: loss went non-finite at epoch 1, batch 6"):
         history = fit(model, x, y, [keras.callbacks.BackupAndRestore(
@@ -121,6 +132,43 @@ def test_guard_stops_names_the_layer_and_keeps_the_last_good_weights(tmp_path):
     restored = make_model()
     restored.load_weights(saved)
     assert finite(restored.get_weights())
+
+
+def test_epoch_snapshots_restore_the_last_finite_epoch_and_every_n_batches_in_between():
+    x, y = make_data(nan=False)
+    x_bad = x.copy()
+    x_bad[BAD, 2] = np.nan
+    reference = make_model()
+    fit(reference, x, y, [], epochs=1)  # epoch 1 on clean data: the last good epoch
+    model, guard = make_model(), NaNGuard(verbose=0)
+    first = keras.callbacks.LambdaCallback(  # epoch 2 sees the NaN
+        on_epoch_end=lambda epoch, logs: np.copyto(x, x_bad) if epoch == 0 else None)
+    # (the loader may have read a batch or two of epoch 2 ahead, before the NaN went in)
+    with pytest.warns(UserWarning, match=r"at epoch 2, batch \d; .*restored the weights of the "
+                                         "end of epoch 1; training stopped"):
+        model.fit(_Batches(x, y), epochs=3, shuffle=False, verbose=0, callbacks=[first, guard])
+    assert guard.report["restored"] == (0, "end")
+    for got, expected in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(got, expected)
+    x, y = make_data()
+    guard = NaNGuard(snapshot_every=2, verbose=0)  # copies after batches 2 and 4 (1-based)
+    with pytest.warns(UserWarning, match="restored the weights after epoch 1, batch 4"):
+        fit(make_model(), x, y, [guard])
+    assert guard.report["restored"] == (0, 3)
+
+
+class _Batches(keras.utils.PyDataset):
+    """Batches of 8 read from `x` at each step (so a callback can change the data)."""
+
+    def __init__(self, x, y):
+        super().__init__()
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x) // 8
+
+    def __getitem__(self, i):
+        return self.x[8 * i:8 * i + 8], self.y[8 * i:8 * i + 8]
 
 
 def test_guard_with_a_probe_names_the_layer_whose_output_went_nan():
