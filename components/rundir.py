@@ -69,7 +69,7 @@ def check_writable(directory):
     return directory
 
 
-def prepare_run_dir(directory, *, resume=False, overwrite=False):
+def prepare_run_dir(directory, *, resume=False, overwrite=False, resumable=True):
     """Claim `directory` for a run; returns `"new"`, `"resume"` or `"overwrite"`.
 
     * empty or missing: `"new"` (also with `resume=True`: there is nothing to resume);
@@ -83,6 +83,8 @@ def prepare_run_dir(directory, *, resume=False, overwrite=False):
         directory: the run directory.
         resume: continue the run found there. Defaults to False.
         overwrite: replace the run found there. Defaults to False.
+        resumable: whether the caller can resume a run (the refusal then names
+            `resume=True` as a way out). Defaults to True.
     """
     directory = _check_path("output_dir", directory)
     resume = check_bool("resume", resume)
@@ -103,10 +105,13 @@ def prepare_run_dir(directory, *, resume=False, overwrite=False):
                 else:
                     os.remove(path)
         else:
+            way_out = ("pass resume=True (--resume) to continue it or overwrite=True "
+                       "(--overwrite) to replace it" if resumable else
+                       "pass overwrite=True (--overwrite) to replace it, or choose another "
+                       "directory")
             raise FileExistsError(
                 f"`output_dir` already holds a run ({len(os.listdir(directory))} entries): "
-                "pass resume=True (--resume) to continue it or overwrite=True (--overwrite) "
-                f"to replace it. Received: output_dir={directory!r}")
+                f"{way_out}. Received: output_dir={directory!r}")
     check_writable(directory)
     return mode
 

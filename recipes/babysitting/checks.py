@@ -17,7 +17,7 @@ from deeper.components.callbacks import find_nonfinite, gradient_check, signal_v
 from deeper.components.callbacks.find_nonfinite import count_nonfinite
 from deeper.components.callbacks.model_tools import rebuild
 from deeper.recipes.babysitting.report import Check
-from deeper.recipes.shared import progress
+from deeper.recipes.shared import outputs, progress
 
 
 @dataclasses.dataclass
@@ -237,5 +237,5 @@ def plot_signal(path, check):
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    outputs.save_figure(fig, path, dpi=100)
     plt.close(fig)

@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from deeper.components import data
+from deeper.components import data, rundir
 from deeper.components.callbacks.model_tools import rebuild, resolve_loss
 from deeper.recipes import options as options_
 from deeper.recipes.babysitting import checks
@@ -90,7 +90,9 @@ def babysit(model, dataset, *, output_dir=None, **settings):
             arrays with integer labels (not checked for NaN, so the
             `finite_values` check can report it).
         output_dir: where to write `babysit.json`, `metrics.json` and
-            `signal_variance.png`. Defaults to `None` (nothing written).
+            `signal_variance.png` (a directory holding anything is refused
+            before the checks run, unless `overwrite=True`; each file is
+            written atomically). Defaults to `None` (nothing written).
         **settings: the declared settings below (`subset` at most the
             number of training examples; `seed` seeds the recipe model, the
             subset and the sampled entries).
@@ -116,8 +118,10 @@ def babysit(model, dataset, *, output_dir=None, **settings):
     start = time.perf_counter()
     x, y, num_classes, dataset_name, arrays = _arrays(dataset)
     settings = options_.validate(SETTINGS, settings, recipe="babysit")
-    verbose = settings.pop("verbose")
+    verbose, overwrite = settings.pop("verbose"), settings.pop("overwrite")
     validation.check_number("subset", settings["subset"], low=1, high=len(x), integer=True)
+    if output_dir is not None:
+        rundir.prepare_run_dir(output_dir, overwrite=overwrite, resumable=False)
     keras.utils.set_random_seed(settings["seed"])
     if isinstance(model, (str, dict)):
         net = _recipe_model({"model": model} if isinstance(model, str) else model, x,
@@ -146,7 +150,6 @@ def babysit(model, dataset, *, output_dir=None, **settings):
                     config={**settings, "removed_for_regularization_off": removed})
     if output_dir is not None:
         out = Path(output_dir)
-        out.mkdir(parents=True, exist_ok=True)
         report.output_dir = out
         outputs.write_json(out / "babysit.json", report.to_dict())
         outputs.write_json(out / "metrics.json", report.to_dict() | {"checks": {

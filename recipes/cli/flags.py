@@ -44,7 +44,7 @@ def claim_output(values):
     from deeper.components import rundir
 
     return rundir.prepare_run_dir(values["out"], resume=values.get("resume", False),
-                                  overwrite=values["overwrite"])
+                                  overwrite=values["overwrite"], resumable="resume" in values)
 
 
 def subcommand(sub, name, *, help, description, tables, run):

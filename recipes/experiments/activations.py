@@ -21,6 +21,7 @@ import numpy as np
 
 from deeper.components import initializers, layers
 from deeper.components.validation import check_number
+from deeper.recipes.shared import outputs
 
 MATCHED = (("he_normal_untruncated", "relu"), ("glorot_uniform", "tanh"),
            ("sigmoid_glorot_uniform", "sigmoid"))
@@ -68,7 +69,7 @@ def plot_activations(names=("scaled_tanh", "tanh_linear", "tanh", "sigmoid", "re
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        outputs.save_figure(fig, path, dpi=110)
     return fig
 
 
@@ -115,7 +116,7 @@ def plot_variance_through_depth(results, path=None):
     ax.legend(fontsize=7)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        outputs.save_figure(fig, path, dpi=110)
     return fig
 
 
@@ -163,7 +164,7 @@ class ActivationComparison:
         ax.legend()
         fig.tight_layout()
         if path is not None:
-            fig.savefig(path, dpi=110)
+            outputs.save_figure(fig, path, dpi=110)
         return fig
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from deeper.recipes.shared import outputs
+
 
 def plot_batch_sizes(result, path=None):
     """Three panels; returns the `Figure` (and saves it to `path` when given)."""
@@ -41,5 +43,5 @@ def plot_batch_sizes(result, path=None):
                      f"{r['gradient_max_abs_difference']:.0e})", fontsize=9)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=100)
+        outputs.save_figure(fig, path, dpi=100)
     return fig

@@ -16,7 +16,7 @@ from deeper.components.diagnostics import autodiff
 from deeper.components.optimizers.surfaces import noise_sequence
 from deeper.components.optimizers.surfaces import surface as get_surface
 from deeper.components.validation import check_number
-from deeper.recipes.shared import progress
+from deeper.recipes.shared import outputs, progress
 
 FIRST_ORDER = ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "lbfgs")
 SECOND_ORDER = ("newton", "hessian_free")
@@ -134,7 +134,7 @@ class Comparison:
         FigureCanvasAgg(fig)
         self._draw(fig)
         if path is not None:
-            fig.savefig(path, dpi=110)
+            outputs.save_figure(fig, path, dpi=110)
         return fig
 
     def animate(self, path, frames=30, fps=6):

@@ -63,7 +63,7 @@ class DriftResult:
             _regions(axes[1], self, stream)
         fig.tight_layout()
         if path is not None:
-            fig.savefig(path, dpi=100)
+            outputs.save_figure(fig, path, dpi=100)
         return fig
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import keras
 
-from deeper.components import callbacks, data
+from deeper.components import callbacks, data, rundir
 from deeper.components.callbacks.model_tools import rebuild
 from deeper.recipes import options as options_
 from deeper.recipes.options import declared
@@ -78,7 +78,9 @@ def lr_find(dataset, *, output_dir=None, **options):
 
     Args:
         dataset: a `deeper.components.data.Dataset`.
-        output_dir: where to write `metrics.json` and `lr_find.png`. Defaults to `None`.
+        output_dir: where to write `metrics.json` and `lr_find.png` (a directory
+            holding anything is refused before training, unless `overwrite=True`;
+            each file is written atomically). Defaults to `None`.
         **options: the declared options below; `model` may also be a
             `keras.Model` (a copy is tested, on its compiled loss if it has one).
 
@@ -94,6 +96,8 @@ def lr_find(dataset, *, output_dir=None, **options):
     """
     dataset = check_dataset(dataset, validation=False)
     o = options_.validate(declared.LR_FIND, options, recipe="lr_find")
+    if output_dir is not None:
+        rundir.prepare_run_dir(output_dir, overwrite=o["overwrite"], resumable=False)
     model_options = {k: o[k] for k in declared.MODEL if k != "model"}
     model, optimizer, batch_size, seed = o["model"], o["optimizer"], o["batch_size"], o["seed"]
     finder = callbacks.LRFinder(min_lr=o["min_lr"], max_lr=o["max_lr"],
@@ -117,7 +121,6 @@ def lr_find(dataset, *, output_dir=None, **options):
         diverged=finder.diverged, config=config, finder=finder,
         output_dir=Path(output_dir) if output_dir is not None else None)
     if output_dir is not None:
-        result.output_dir.mkdir(parents=True, exist_ok=True)
         result.plot(result.output_dir / "lr_find.png")
         outputs.write_json(result.output_dir / "metrics.json", {
             "suggested_learning_rate": result.suggested_learning_rate,

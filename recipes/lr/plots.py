@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from deeper.components.validation import check_bool, check_number
+from deeper.recipes.shared import outputs
 
 
 def _figure(size=(6, 4)):
@@ -79,7 +80,7 @@ def plot_schedule(schedule, path, *, epochs, steps_per_epoch, log_scale=True, ti
     ax.set_title(title or "learning-rate schedule")
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=100)
+    outputs.save_figure(fig, path, dpi=100)
     return path
 
 
@@ -99,5 +100,5 @@ def plot_lr_search(path, trials, best, metric="val_loss", title=None):
     ax.legend()
     ax.set_title(title or "learning-rate search (coarse to fine)")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    outputs.save_figure(fig, path, dpi=100)
     return Path(path)

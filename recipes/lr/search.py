@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deeper.components import data
+from deeper.components import data, rundir
 from deeper.components.validation import check_number
 from deeper.recipes import options as options_
 from deeper.recipes.lr import plots as lr_plots
@@ -122,7 +122,9 @@ def lr_search(dataset, *, rates=(1e-1, 1e-2, 1e-3, 1e-4), output_dir=None, **opt
         dataset: a `deeper.components.data.Dataset`.
         rates: the coarse rates, each > 0, at least 2. Defaults to
             `(1e-1, 1e-2, 1e-3, 1e-4)`.
-        output_dir: where to write `metrics.json` and `lr_search.png`. Defaults to `None`.
+        output_dir: where to write `metrics.json` and `lr_search.png` (a directory
+            holding anything is refused before training, unless `overwrite=True`;
+            each file is written atomically). Defaults to `None`.
         **options: the declared options below (`subset` counts training
             examples; the validation split is used whole), and other
             `train_classifier` options (`width`, `l2`, ...).
@@ -159,6 +161,8 @@ def lr_search(dataset, *, rates=(1e-1, 1e-2, 1e-3, 1e-4), output_dir=None, **opt
         if fixed in train_options:
             raise TypeError(f"`{fixed}` is set by lr_search itself. Received: {fixed}="
                             f"{train_options[fixed]!r}")
+    if output_dir is not None:
+        rundir.prepare_run_dir(output_dir, overwrite=o["overwrite"], resumable=False)
     small = _subset(dataset, size, seed)
     settings = {"model": model, "optimizer": optimizer, "epochs": epochs,
                 "batch_size": batch_size, "seed": seed, **train_options}
@@ -175,7 +179,6 @@ def lr_search(dataset, *, rates=(1e-1, 1e-2, 1e-3, 1e-4), output_dir=None, **opt
                             metric=metric, config=config,
                             output_dir=Path(output_dir) if output_dir is not None else None)
     if output_dir is not None:
-        result.output_dir.mkdir(parents=True, exist_ok=True)
         result.plot(result.output_dir / "lr_search.png")
         outputs.write_json(result.output_dir / "metrics.json", {
             "best_learning_rate": result.best_learning_rate, "trials": trials,

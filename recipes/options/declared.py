@@ -163,6 +163,8 @@ BABYSIT = table(
            "depth", low=1, low_open=True),
     Option("probe_size", 256, "training examples of the first-loss, signal and finite-value "
            "probes", kind="int", low=1),
+    RUN_DIR["overwrite"].but(help="replace what output_dir holds (else a non-empty "
+                             "output_dir is refused before any work)"),
     SEED, VERBOSE,
 )
 LR_FIND = table(
@@ -174,6 +176,8 @@ LR_FIND = table(
     BATCH_SIZE,
     Option("suggestion", "min_div_10", "which rate to suggest", kind="choice",
            choices=("min_div_10", "steepest")),
+    RUN_DIR["overwrite"].but(help="replace what output_dir holds (else a non-empty "
+                             "output_dir is refused before any work)"),
     SEED, VERBOSE,
 )
 LR_SEARCH = table(
@@ -185,6 +189,8 @@ LR_SEARCH = table(
     BATCH_SIZE,
     Option("metric", "val_loss", "what the best rate minimizes or maximizes", kind="choice",
            choices=("val_loss", "val_accuracy")),
+    RUN_DIR["overwrite"].but(help="replace what output_dir holds (else a non-empty "
+                             "output_dir is refused before any work)"),
     SEED, VERBOSE,
 )
 TUNE = table(

@@ -21,6 +21,16 @@ from matplotlib.ticker import MaxNLocator
 from deeper.components import rundir
 
 
+def save_figure(fig, path, *, dpi=100):
+    """Save `fig` to `path` atomically (a temporary file, then a rename); returns the path.
+
+    The format comes from the suffix (`.png` when there is none)."""
+    path = Path(path)
+    with rundir.atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=dpi, format=path.suffix.lstrip(".") or "png")
+    return path
+
+
 def write_json(path, payload):
     """Write `payload` as strict, indented JSON, atomically (see the module docstring)."""
     if Path(path).name == "metrics.json" and isinstance(payload, dict):
@@ -87,8 +97,7 @@ def plot_learning_curves(path, history, title="", best_epoch=None):
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    with rundir.atomic_path(path) as temporary:
-        fig.savefig(temporary, dpi=100, format=Path(path).suffix.lstrip(".") or "png")
+    save_figure(fig, path)
 
 
 def write_run(run):

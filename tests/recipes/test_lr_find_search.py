@@ -98,3 +98,24 @@ def test_cli_lr_find_bad_argument_is_one_sentence(tmp_path, capsys):
     assert main(["lr-find", "--data", "digits", "--steps", "1", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "deeper lr-find: error: `num_steps` must be an integer in [2, inf). Received: num_steps=1")
+
+
+@pytest.mark.parametrize("recipe", ["babysit", "lr_find", "lr_search"])
+def test_an_output_dir_holding_something_is_refused_before_any_work(recipe, digits, tmp_path):
+    (tmp_path / "notes.txt").write_text("an earlier run")
+    call = {"babysit": lambda **kw: recipes.babysit("mlp", digits, **kw),
+            "lr_find": lambda **kw: recipes.lr_find(digits, num_steps=20, **kw),
+            "lr_search": lambda **kw: recipes.lr_search(digits, rates=(1e-1, 1e-2),
+                                                        fine_points=0, epochs=1, **kw)}[recipe]
+    with pytest.raises(FileExistsError, match=r"already holds a run \(1 entries\): pass "
+                                              r"overwrite=True \(--overwrite\) to replace it"):
+        call(output_dir=tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    with pytest.raises(TypeError, match="`overwrite` must be"):
+        call(output_dir=tmp_path, overwrite="yes")
+
+
+def test_lr_find_overwrite_replaces_what_output_dir_holds(digits, tmp_path):
+    (tmp_path / "notes.txt").write_text("an earlier run")
+    recipes.lr_find(digits, num_steps=20, output_dir=tmp_path, overwrite=True, verbose=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lr_find.png", "metrics.json"]
