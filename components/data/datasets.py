@@ -18,7 +18,7 @@ from deeper.components.constraints import (
     String,
     declare,
 )
-from deeper.components.data import checks, tfds_loader
+from deeper.components.data import cache, checks, tfds_loader
 from deeper.components.validation import check_number
 
 MNIST1D_PUBLISHED = {
@@ -213,10 +213,16 @@ def from_arrays(x, y, *, x_test=None, y_test=None, val_fraction=0.1, test_fracti
 
 @functools.lru_cache(maxsize=1)
 def _mnist1d_arrays():
-    from mnist1d.data import get_dataset_args, make_dataset
+    from importlib import metadata
 
-    d = make_dataset(get_dataset_args())  # generated offline; never get_dataset (it downloads)
-    return d["x"], d["y"], d["x_test"], d["y_test"]
+    def make():
+        from mnist1d.data import get_dataset_args, make_dataset
+
+        return make_dataset(get_dataset_args())  # offline; never get_dataset (it downloads)
+
+    keys = ("x", "y", "x_test", "y_test")
+    d = cache.cached_arrays("mnist1d", metadata.version("mnist1d"), keys, make)  # disk cache
+    return tuple(d[k] for k in keys)
 
 
 def _path(name, value):
