@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CLAIMS = Path(__file__).parents[1] / "benchmarks" / "claims.py"
 
 
@@ -17,6 +19,7 @@ def _claims_module():
     return module
 
 
+@pytest.mark.slow  # ~50 s: every claim's benchmark on its quick settings
 def test_quick_run_writes_a_row_per_claim_and_keeps_the_other_sections(tmp_path):
     claims = _claims_module()
     results = tmp_path / "RESULTS.md"

@@ -63,6 +63,7 @@ def test_bad_arguments():
         recipes.compare_optimizers("beale", optimizers=["sgdd"])
 
 
+@pytest.mark.slow  # ~20 s: a process, 8 optimizers on 4 surfaces and a GIF
 def test_command_line_writes_plots_gif_and_metrics(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "deeper.recipes", "compare-optimizers", "--surface", "beale",

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 README = pathlib.Path(__file__).parents[2] / "README.md"
 SMALL = {r"epochs=\d+": "epochs=1"}
 
@@ -22,6 +24,7 @@ def test_the_tour_has_its_blocks():
     assert "train_classifier" in blocks[1] and "PCAWhitening" in blocks[2]
 
 
+@pytest.mark.slow  # ~20 s: the README's shell tour, command by command
 def test_the_tour_runs_in_order_as_written(tmp_path, cli_env):
     code = "\n".join(tour_blocks())
     for pattern, small in SMALL.items():

@@ -109,6 +109,7 @@ def test_mixed_float16_wraps_loss_scaling(digits):
     assert np.isfinite(run.history["loss"]).all()
 
 
+@pytest.mark.slow  # ~20 s: a process with two logical CPUs
 def test_mirrored_strategy_over_two_logical_cpus(tmp_path):
     script = textwrap.dedent("""
         import json, sys

@@ -201,6 +201,7 @@ def test_first_trial_is_the_recipes_defaults(search):
     assert [r["values"]["batch_size"] for r in search.trials[1:]] != [64, 64]
 
 
+@pytest.mark.slow  # ~30 s: a whole Hyperband bracket
 def test_hyperband_plan_states_the_epochs_it_trains(tmp_path, helpers, capsys):
     result = helpers.tiny_search(tmp_path, 4, tuner="hyperband", epochs=3)
     plan = capsys.readouterr().out.splitlines()[0]
