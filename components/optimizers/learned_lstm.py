@@ -13,7 +13,7 @@ from deeper.components import registry
 from deeper.components.constraints import Options, Real, Satisfies, Seed
 from deeper.components.keras_constraints import OPTIMIZER_COMMON
 from deeper.components.optimizers import learned_lstm_math as lstm
-from deeper.components.validation import check_choice, check_number, check_seed
+from deeper.components.validation import check_choice
 
 PRESETS = ("quadratic", "mlp")
 
@@ -111,25 +111,22 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
 
     def __init__(self, preset="quadratic", phi=None, p=None, output_scale=None, seed=0,
                  learning_rate=1.0, name="learned_lstm", **kwargs):
-        preset = check_choice("preset", preset, PRESETS, allow_none=True)
-        seed = check_seed("seed", seed)
+        # Every argument was checked by the declared constraints (`register`).
         defaults = {"p": 10.0, "output_scale": 0.1}
         if phi is not None:
             if preset is not None:
                 raise ValueError("`phi` must be None when a `preset` is given (use "
                                  f"preset=None with your own phi). Received: preset={preset!r}"
                                  " and a phi")
-            values = _check_phi(phi)
+            values = np.asarray(phi, dtype="float32")
         elif preset is not None:
             loaded = load_preset(preset)
             values = loaded["phi"]
             defaults = {"p": loaded["p"], "output_scale": loaded["output_scale"]}
         else:
             values = lstm.initial_phi(seed)
-        p = check_number("p", defaults["p"] if p is None else p, low=0, low_open=True)
-        output_scale = check_number(
-            "output_scale", defaults["output_scale"] if output_scale is None else output_scale,
-            low=0, low_open=True)
+        p = defaults["p"] if p is None else p
+        output_scale = defaults["output_scale"] if output_scale is None else output_scale
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.preset, self.seed, self.p, self.output_scale = preset, seed, p, output_scale
         self.phi = None if phi is None else [float(v) for v in values]
