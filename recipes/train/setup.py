@@ -45,16 +45,16 @@ def strategy(distribution):
     if distribution == "data_parallel":
         if backend != "jax":
             raise ValueError(
-                "`distribution` 'data_parallel' is keras.distribution on the JAX backend; on "
-                f"{backend} use 'mirrored' (tf.distribute.MirroredStrategy, TensorFlow). "
-                "Received: distribution='data_parallel'")
+                "`distribution` 'data_parallel' is keras.distribution, which needs the JAX "
+                f"backend (this one is {backend}); on TensorFlow use 'mirrored' "
+                "(tf.distribute.MirroredStrategy). Received: distribution='data_parallel'")
         return keras.distribution.DataParallel(devices=keras.distribution.list_devices(),
                                                auto_shard_dataset=False)
     if backend != "tensorflow":
         raise ValueError(
             f"`distribution` {distribution!r} is tf.distribute, which needs the TensorFlow "
-            f"backend; on {backend} use 'data_parallel' (keras.distribution.DataParallel). "
-            f"Received: distribution={distribution!r}")
+            f"backend (this one is {backend}); on JAX use 'data_parallel' "
+            f"(keras.distribution.DataParallel). Received: distribution={distribution!r}")
     import tensorflow as tf
 
     if isinstance(distribution, tf.distribute.Strategy):
@@ -113,7 +113,8 @@ def shard(batches, devices, n, batch_size):
     loses its `size % devices` examples; one smaller than `devices` is dropped),
     and process p of P keeps rows `[p * m, (p + 1) * m)` of it, m = size / P. Every
     process builds the same seeded pipeline, so Keras assembles the shares
-    (`jax.make_array_from_process_local_data`) into the single-process batch."""
+    (`jax.make_array_from_process_local_data`) into the single-process batch: the
+    mesh of `strategy` lists the devices process by process, as `jax.devices()` does."""
     import jax
     import tensorflow as tf
 
