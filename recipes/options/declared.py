@@ -110,8 +110,10 @@ TRAINING = table(
     SEED,
     Option("mixed_precision", None, "mixed-precision policy; output layer and loss stay "
            "float32", kind="choice", choices=PRECISIONS, allow_none=True),
-    Option("distribution", None, "tf.distribute strategy: 'mirrored' uses every visible GPU",
-           kind="choice", choices=("mirrored",), allow_none=True, objects=True),
+    Option("distribution", None, "several devices: 'mirrored' (TensorFlow's MirroredStrategy, "
+           "every visible GPU) or 'data_parallel' (JAX's keras.distribution.DataParallel, "
+           "every device of every process)", kind="choice", choices=("mirrored", "data_parallel"),
+           allow_none=True, objects=True),
     Option("steps_per_execution", 8, "training steps per call into the graph", kind="int",
            low=1),
     VERBOSE,

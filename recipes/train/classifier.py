@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import time
 from pathlib import Path
@@ -87,7 +86,15 @@ def train_classifier(dataset, *, output_dir=None, callbacks=None, **options):
             `(input_shape, num_classes) -> keras.Model` returning class
             probabilities (it receives standardized inputs); `optimizer` a
             Keras optimizer instance (used as given); `distribution` a
-            `tf.distribute.Strategy`.
+            `tf.distribute.Strategy`. `distribution="data_parallel"` (JAX) trains
+            on every device of every process (`keras.distribution.DataParallel`,
+            set for the run and restored afterwards): `batch_size` is the global
+            batch, a multiple of the device count; each process feeds its share of
+            every batch, so the run trains on the batches of one process; an
+            evaluation or last training batch is cut to a multiple of the device
+            count (fewer than that many examples left out). Across processes call
+            `keras.distribution.initialize(...)` first in each process, and give
+            each process its own `output_dir` (or `None`).
 
     Returns:
         A `Run`.
@@ -104,34 +111,42 @@ def train_classifier(dataset, *, output_dir=None, callbacks=None, **options):
     dataset = check_dataset(dataset)
     o = options_.validate(declared.TRAIN, options, recipe="train_classifier")
     setup.check_objects(o, callbacks)
-    strategy = setup.strategy(o["distribution"])
-    if strategy is not None and strategy.num_replicas_in_sync > 1:
+    placement = setup.strategy(o["distribution"])
+    devices = setup.replicas(placement)
+    parallel = isinstance(placement, keras.distribution.DataParallel)
+    if parallel:
+        setup.check_data_parallel(dataset, o["batch_size"], devices)
+    elif devices > 1:
         # TF 2.21 + Keras 3.15: MirroredStrategy with steps_per_execution > 1
         # fails in fit ("You must feed a value for placeholder tensor ...").
         o["steps_per_execution"] = 1
     o["lr_drop_every"] = o["lr_drop_every"] or -(-o["epochs"] // 2)
     output_dir, mode = fitting.claim(output_dir, o)  # before anything trains
     o["learning_rate"] = setup.choose_learning_rate(dataset, o)
-    config = _config(dataset, o, strategy.num_replicas_in_sync if strategy else 1)
+    config = _config(dataset, o, devices)
     if output_dir is not None:
         fitting.record_config(output_dir, mode, config)
     keras.utils.set_random_seed(o["seed"])
-    train, val, test = setup.pipelines(dataset, o["batch_size"], o["seed"], o["augment"])
-    steps_per_epoch = -(-len(dataset.x_train) // o["batch_size"])
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        net = setup.build_and_compile(dataset, o, steps_per_epoch)
-    guard, others = fitting.callbacks_of(dataset, o, output_dir, callbacks)
-    start = time.perf_counter()
-    history = fitting.fit(net, train, val, o, output_dir, others,
-                          progress.fit_verbosity(o["verbose"]))
-    seconds = time.perf_counter() - start
+    train, val, test = setup.pipelines(dataset, o["batch_size"], o["seed"], o["augment"],
+                                       devices=devices if parallel else None)
+    steps_per_epoch = setup.batches_per_epoch(len(dataset.x_train), o["batch_size"],
+                                              devices if parallel else 1)
+    build_scope, run_scope = setup.scopes(placement)
+    with run_scope:
+        with build_scope:
+            net = setup.build_and_compile(dataset, o, steps_per_epoch)
+        guard, others = fitting.callbacks_of(dataset, o, output_dir, callbacks)
+        start = time.perf_counter()
+        history = fitting.fit(net, train, val, o, output_dir, others,
+                              progress.fit_verbosity(o["verbose"]))
+        seconds = time.perf_counter() - start
+        test_metrics = {k: float(v) for k, v in net.evaluate(test, verbose=0,
+                                                              return_dict=True).items()}
     history = {k: [float(v) for v in vs] for k, vs in history.items()}
     if isinstance(o["optimizer"], str):
         rates = fitting.learning_rates(setup.schedule(o, steps_per_epoch), o["epochs"],
                                        steps_per_epoch)
         history["learning_rate"] = rates[:len(history.get("loss", []))]
-    test_metrics = {k: float(v) for k, v in net.evaluate(test, verbose=0,
-                                                          return_dict=True).items()}
     run = Run(model=net, history=history, test_metrics=test_metrics, output_dir=output_dir,
               config=config, published=dataset.published.get(config["model"]),
               seconds=seconds, divergence=guard.report)

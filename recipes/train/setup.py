@@ -3,6 +3,8 @@ model (under a distribution strategy), choose the learning rate."""
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 
 from deeper.components import data
@@ -30,33 +32,128 @@ def check_objects(o, callbacks):
 
 
 def strategy(distribution):
-    """`None`, a `tf.distribute.Strategy` as given, or a new `MirroredStrategy`."""
+    """`None`, a `tf.distribute.Strategy` (as given, or a new `MirroredStrategy` for
+    "mirrored"), or a `keras.distribution.DataParallel` for "data_parallel".
+
+    "data_parallel" is JAX's path: `DataParallel` over `keras.distribution.list_devices()`,
+    every device of every process once `keras.distribution.initialize` has joined the
+    processes; the recipe feeds each process its share of every batch (`shard`), so
+    Keras's own sharding of datasets is off. `tf.distribute` is TensorFlow's path."""
     if distribution is None:
         return None
+    backend = keras.backend.backend()
+    if distribution == "data_parallel":
+        if backend != "jax":
+            raise ValueError(
+                "`distribution` 'data_parallel' is keras.distribution, which needs the JAX "
+                f"backend (this one is {backend}); on TensorFlow use 'mirrored' "
+                "(tf.distribute.MirroredStrategy). Received: distribution='data_parallel'")
+        return keras.distribution.DataParallel(devices=keras.distribution.list_devices(),
+                                               auto_shard_dataset=False)
+    if backend != "tensorflow":
+        raise ValueError(
+            f"`distribution` {distribution!r} is tf.distribute, which needs the TensorFlow "
+            f"backend (this one is {backend}); on JAX use 'data_parallel' "
+            f"(keras.distribution.DataParallel). Received: distribution={distribution!r}")
     import tensorflow as tf
 
     if isinstance(distribution, tf.distribute.Strategy):
         return distribution
     if distribution != "mirrored":
-        raise TypeError("`distribution` must be None, 'mirrored' or a tf.distribute.Strategy. "
-                        f"Received: distribution={distribution!r}")
+        raise TypeError("`distribution` must be None, 'mirrored', 'data_parallel' or a "
+                        f"tf.distribute.Strategy. Received: distribution={distribution!r}")
     return tf.distribute.MirroredStrategy()
 
 
-def pipelines(dataset, batch_size, seed, augment=False):
+def replicas(placement):
+    """How many model replicas train in sync: devices of every process, or 1."""
+    if placement is None:
+        return 1
+    if isinstance(placement, keras.distribution.DataParallel):
+        return int(placement.device_mesh.devices.size)
+    return placement.num_replicas_in_sync
+
+
+def scopes(placement):
+    """`(build, run)` context managers: a `tf.distribute` strategy scopes the model's
+    creation; a `keras.distribution` is set for the whole run (build, fit, evaluate)
+    and the previous one restored afterwards."""
+    null = contextlib.nullcontext
+    if placement is None:
+        return null(), null()
+    if isinstance(placement, keras.distribution.DataParallel):
+        return null(), placement.scope()
+    return placement.scope(), null()
+
+
+def check_data_parallel(dataset, batch_size, devices):
+    """A data-parallel batch splits evenly over the devices; every split fills them."""
+    if batch_size % devices:
+        raise ValueError(
+            f"`batch_size` must be a multiple of the {devices} devices of "
+            f"distribution='data_parallel'. Received: batch_size={batch_size}")
+    for split in ("x_train", "x_val", "x_test"):
+        if len(getattr(dataset, split)) < devices:
+            raise ValueError(
+                f"`dataset.{split}` must hold at least one example per device ({devices}) "
+                f"with distribution='data_parallel'. Received: "
+                f"{len(getattr(dataset, split))} examples")
+
+
+def batches_per_epoch(n, batch_size, devices=1):
+    """Batches of `n` examples: a last batch smaller than `devices` is dropped (`shard`)."""
+    return n // batch_size + (n % batch_size >= devices)
+
+
+def shard(batches, devices, n, batch_size):
+    """Each process's share of every batch of the `tf.data` pipeline `batches`
+    (`n` examples in batches of `batch_size`).
+
+    A batch is cut to a multiple of `devices` (only an epoch's last, smaller batch
+    loses its `size % devices` examples; one smaller than `devices` is dropped),
+    and process p of P keeps rows `[p * m, (p + 1) * m)` of it, m = size / P. Every
+    process builds the same seeded pipeline, so Keras assembles the shares
+    (`jax.make_array_from_process_local_data`) into the single-process batch: the
+    mesh of `strategy` lists the devices process by process, as `jax.devices()` does."""
+    import jax
+    import tensorflow as tf
+
+    processes, index = jax.process_count(), jax.process_index()
+
+    def share(x, y):
+        m = (tf.shape(x)[0] // devices) * devices // processes
+        return x[index * m:(index + 1) * m], y[index * m:(index + 1) * m]
+
+    count = batches_per_epoch(n, batch_size, devices)
+    out = (batches.map(share).filter(lambda x, y: tf.shape(x)[0] > 0)
+           .apply(tf.data.experimental.assert_cardinality(count)).prefetch(tf.data.AUTOTUNE))
+    out.deeper_epoch_counters = getattr(batches, "deeper_epoch_counters", ())
+    return out
+
+
+def pipelines(dataset, batch_size, seed, augment=False, devices=None):
     """(training, validation, test) pipelines; evaluation batches of at least 256.
 
     The training pipeline (and its augmentation) draws epoch e's order and
     random draws from `(seed, e)`, so a resumed run reads what the
-    uninterrupted one read."""
+    uninterrupted one read. With `devices` (distribution="data_parallel"), each
+    process gets its share of every batch (`shard`), evaluation batches a
+    multiple of `devices`."""
+    multiple = devices or 1
+
     def evaluation(x, y):
-        return data.pipeline(x, y, batch_size=min(max(batch_size, 256), len(x)), shuffle=False)
+        size = min(max(batch_size, 256), len(x))
+        size -= size % multiple
+        batches = data.pipeline(x, y, batch_size=size, shuffle=False)
+        return shard(batches, devices, len(x), size) if devices else batches
 
     train = data.pipeline(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
     if augment and dataset.x_train.ndim == 4:  # images: crops, contrast, tint; no flip
         train = data.augment(train, flip=None, seed=seed)
     elif augment:  # signals: shifts and scales
         train = data.augment_1d(train, seed=seed)
+    if devices:
+        train = shard(train, devices, len(dataset.x_train), batch_size)
     return (train, evaluation(dataset.x_val, dataset.y_val),
             evaluation(dataset.x_test, dataset.y_test))
 
