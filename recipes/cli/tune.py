@@ -53,7 +53,8 @@ def add_parser(sub):
     """Add `deeper tune` to the `deeper` subparsers `sub`."""
     p = subcommand(
         sub, "tune", help="search the course's hyperparameters with KerasTuner",
-        description="Search depth, width, activation (with matched initialization), L2/L1, "
+        description="Search depth, width, kernel size and pooling (CNN), activation (with "
+        "matched initialization), L2/L1, "
         "dropout, batch norm, optimizer, learning rate (log scale), momentum, schedule and "
         "batch size with KerasTuner; diverging trials are recorded as failed; a killed search "
         "resumes from --out. Prints one line per trial, then retrains the best configuration, "

@@ -141,7 +141,8 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
          **options):
     """Search the course's hyperparameters with KerasTuner, retrain the best, write a report.
 
-    The search space is `CourseHyperModel`'s (depth, width, activation with a
+    The search space is `CourseHyperModel`'s (depth, width, the CNN's kernel size and
+    pooling, activation with a
     matched initializer, L2/L1 amounts on a log scale, dropout, batch norm,
     optimizer with a log-scaled learning rate and its conditional momentum or
     rho, learning-rate schedule, batch size 32-256); fix, narrow or extend it
