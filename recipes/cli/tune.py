@@ -6,6 +6,7 @@
     deeper tune --chief  --port 8000 --out runs/tune ...   # serves the oracle, then reports
     deeper tune --worker --port 8000 --out runs/tune --worker-id 1 ...   # runs trials
     deeper tune --workers 2 --out runs/tune ...   # a chief and 2 workers on this machine
+    deeper tune --tensorboard ...   # a TensorBoard log per trial, with its hyperparameters
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def parse_setting(text):
     return name, _value(value)
 
 
-FLAGS = table(declared.DATA, declared.TUNE, declared.output("runs/tune"))
+FLAGS = table(declared.DATA, declared.TUNE, declared.TUNE["tensorboard"].but(kind="switch"),
+              declared.output("runs/tune"))
 
 
 def add_parser(sub):

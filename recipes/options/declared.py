@@ -207,6 +207,9 @@ TUNE = table(
            low_open=True, allow_none=True),
     Option("max_consecutive_failures", 10, "failed trials in a row that abort the search",
            kind="int", low=1),
+    Option("tensorboard", False, "write a TensorBoard log per trial (losses, metrics, "
+           "learning rate) and its hyperparameters (HParams) into the search's tensorboard/",
+           kind="bool"),
     SEED,
 )
 COMPARE = table(

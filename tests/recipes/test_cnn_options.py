@@ -55,25 +55,36 @@ def test_the_options_are_declared_once_and_in_the_signatures():
     assert "kernel_size:" in recipes.train_classifier.__doc__
 
 
+def _pooling_layers(net):
+    return [type(la).__name__ for la in net.layers if "Pooling" in type(la).__name__]
+
+
 @pytest.mark.parametrize("options, kernels, pooling_layers", [
     ({"kernel_size": 7}, [9, 7], []),
     ({"pooling": "max"}, [5, 3], ["MaxPooling1D"]),
     ({"pooling": "average", "kernel_size": 1}, [3, 1], ["AveragePooling1D"]),
 ])
 def test_each_value_builds_and_trains_one_tiny_epoch(digits, options, kernels, pooling_layers):
+    x, y = digits.x_train[:64], digits.y_train[:64]
+    net = models.build("cnn", x, 10, depth=2, width=8, **options)
+    assert [k for (k,), _, _ in _convolutions(net)] == kernels
+    assert _pooling_layers(net) == pooling_layers
+    assert [s for _, (s,), _ in _convolutions(net)] == ([1, 1] if pooling_layers else [1, 2])
+    # Pooling halves the length as the strided convolution does: the same head.
+    stride_net = models.build("cnn", x, 10, depth=2, width=8)
+    assert net.get_layer("logits").kernel.shape == stride_net.get_layer("logits").kernel.shape
+    net.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = net.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_the_recipe_trains_with_them(digits):
     small = data.from_arrays(digits.x_train[:128], digits.y_train[:128], val_fraction=0.25)
     run = recipes.train_classifier(small, model="cnn", depth=2, width=8, epochs=1,
-                                   verbose=0, **options)
-    net = run.model
-    assert [k for (k,), _, _ in _convolutions(net)] == kernels
-    assert [type(la).__name__ for la in net.layers if "Pooling" in type(la).__name__] == (
-        pooling_layers)
-    strides = [s for _, (s,), _ in _convolutions(net)]
-    assert strides == ([1, 1] if pooling_layers else [1, 2])
+                                   kernel_size=5, pooling="max", verbose=0)
+    assert [k for (k,), _, _ in _convolutions(run.model)] == [7, 5]
+    assert _pooling_layers(run.model) == ["MaxPooling1D"]
     assert np.isfinite(run.history["loss"]).all() and len(run.history["loss"]) == 1
-    # Pooling halves the length as the strided convolution does: the same head.
-    stride_net = models.build("cnn", small.x_train, 10, depth=2, width=8)
-    assert net.get_layer("logits").kernel.shape == stride_net.get_layer("logits").kernel.shape
 
 
 @pytest.mark.parametrize("pooling, layer", [("max", "MaxPooling2D"),
@@ -83,8 +94,7 @@ def test_images_pool_in_two_dimensions(pooling, layer):
     net = models.build("cnn", images.x_train, 3, depth=2, width=4, kernel_size=5,
                        pooling=pooling)
     assert _convolutions(net) == [((5, 5), (1, 1), 4), ((5, 5), (1, 1), 4)]
-    assert [type(la).__name__ for la in net.layers if "Pooling" in type(la).__name__] == [
-        layer, "GlobalAveragePooling2D"]
+    assert _pooling_layers(net) == [layer, "GlobalAveragePooling2D"]
     net.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     history = net.fit(images.x_train, images.y_train, epochs=1, batch_size=16, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
