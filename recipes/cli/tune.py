@@ -47,6 +47,10 @@ def parse_setting(text):
     return name, _value(value)
 
 
+# Read when the command line is built, before `import_tensorflow_quietly` sets it for this
+# process: the workers of --workers quiet TensorFlow's start-up lines themselves unless the
+# user set it (inherited, it would make them print those lines onto the chief's terminal).
+USER_LOG_LEVEL = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
 FLAGS = table(declared.DATA, declared.TUNE, declared.TUNE["tensorboard"].but(kind="switch"),
               declared.output("runs/tune"))
 
@@ -117,8 +121,11 @@ def run(args, values):
 
         from deeper.recipes.tuning.parallel import Launcher
 
-        return Launcher(_without_workers(sys.argv[1:]), workers=args.workers, ip=args.ip,
-                        port=args.port if "--port" in sys.argv else None).run()
+        launcher = Launcher(_without_workers(sys.argv[1:]), workers=args.workers, ip=args.ip,
+                            port=args.port if "--port" in sys.argv else None)
+        if USER_LOG_LEVEL is None:
+            launcher.env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+        return launcher.run()
     if args.chief or args.worker:
         # KerasTuner's own distributed mode reads these three variables.
         os.environ["KERASTUNER_ORACLE_IP"] = args.ip

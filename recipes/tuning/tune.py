@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from deeper.recipes import options as options_
 from deeper.recipes.options import declared
 from deeper.recipes.shared.datasets import check_dataset
 from deeper.recipes.tuning import export as tuning_export
-from deeper.recipes.tuning import fingerprint, plan, tensorboard_logs
+from deeper.recipes.tuning import fingerprint, plan, quiet, tensorboard_logs
 from deeper.recipes.tuning import oracles as tuning_oracles
 from deeper.recipes.tuning import report as tuning_report
 from deeper.recipes.tuning.plan import abort_probability  # noqa: F401  (public here too)
@@ -233,7 +231,7 @@ def _search(search, epochs, max_consecutive_failures):
     """Run the search; a run of failed trials ends in one sentence that says what to do."""
     search.oracle.verbose = 0  # our progress line replaces KerasTuner's tables
     try:
-        with _quiet_failed_trials():
+        with quiet.keras_tuner_quiet():
             search.search(epochs=epochs, verbose=0)
     except RuntimeError as err:
         if not str(err).startswith("Number of consecutive failures"):
@@ -243,21 +241,6 @@ def _search(search, epochs, max_consecutive_failures):
             f"The search stopped after {max_consecutive_failures} failed trials in a row "
             f"(the last: {last}); check the space (a learning rate range too high?) or raise "
             f"`max_consecutive_failures`, then resume with overwrite=False.") from None
-
-
-@contextlib.contextmanager
-def _quiet_failed_trials():
-    """KerasTuner 1.4 prints the traceback of every failed trial (its DEBUG flag is on);
-    our progress line states the failure in one line instead."""
-    config = sys.modules.get("keras_tuner.src.config")
-    debug = getattr(config, "DEBUG", None)
-    if config is not None:
-        config.DEBUG = False
-    try:
-        yield
-    finally:
-        if config is not None:
-            config.DEBUG = debug
 
 
 def _retrain(hypermodel, hp, epochs, out, tensorboard):

@@ -137,3 +137,16 @@ def test_keras_tuner_still_has_the_hook_we_fill():
     assert "_configure_tensorboard_dir" in vars(kt.Tuner)
     assert "self._configure_tensorboard_dir(callbacks, trial, execution)" in inspect.getsource(
         kt.Tuner.run_trial)
+
+
+@pytest.mark.slow  # ~40 s: a Hyperband search (KerasTuner's own run_trial and its hook)
+def test_hyperband_trials_log_too(tmp_path, tune_helpers):
+    result = tune_helpers.tiny_search(tmp_path, 3, tuner="hyperband", epochs=3,
+                                      tensorboard=True, verbose=0)
+    from tensorboard.plugins.hparams import metadata
+
+    for row in result.trials:
+        trial = _reader(result.output_dir / "tensorboard" / f"trial_{row['trial_id']}")
+        assert metadata.SESSION_START_INFO_TAG in trial.Tags()["tensors"]
+        train = _reader(result.output_dir / "tensorboard" / f"trial_{row['trial_id']}" / "train")
+        assert len(_scalars(train, "epoch_learning_rate")) == len(row["epoch_seconds"])
