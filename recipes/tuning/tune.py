@@ -123,11 +123,11 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
          **options):
     """Search the course's hyperparameters with KerasTuner, retrain the best, write a report.
 
-    The search space is `CourseHyperModel`'s (depth, width, the CNN's kernel size and
-    pooling, activation with a
-    matched initializer, L2/L1 amounts on a log scale, dropout, batch norm,
-    optimizer with a log-scaled learning rate and its conditional momentum or
-    rho, learning-rate schedule, batch size 32-256); fix, narrow or extend it
+    The search space is `CourseHyperModel`'s (depth, width, the CNN's kernel
+    size and pooling, activation with a matched initializer, L2/L1 amounts on a
+    log scale, dropout, batch norm, optimizer with a log-scaled learning rate
+    and its conditional momentum or rho, learning-rate schedule, batch size
+    32-256, standardization and augmentation); fix, narrow or extend it
     with `space` and `extend`. The objective is the best validation accuracy
     over a trial's epochs. Diverging trials (NaN/inf) are recorded as failed
     and the search goes on; only `max_consecutive_failures` failures in a row
