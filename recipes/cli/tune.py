@@ -61,8 +61,8 @@ def add_parser(sub):
         sub, "tune", help="search the course's hyperparameters with KerasTuner",
         description="Search depth, width, kernel size and pooling (CNN), activation (with "
         "matched initialization), L2/L1, dropout, batch norm, optimizer, learning rate (log "
-        "scale), momentum, schedule and batch size with KerasTuner; diverging trials are recorded as failed; a killed search "
-        "resumes from --out. Prints one line per trial, then retrains the best configuration, "
+        "scale), momentum, schedule and batch size with KerasTuner; diverging trials are "
+        "recorded as failed; a killed search resumes from --out. Prints one line per trial, then retrains the best configuration, "
         "evaluates it on the test split and writes best_model.keras, trials.csv, objective.png, "
         "hyperparameters.png, metrics.json and result.txt into --out/search.",
         tables=[FLAGS], run=run)
