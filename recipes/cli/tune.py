@@ -62,9 +62,11 @@ def add_parser(sub):
         description="Search depth, width, kernel size and pooling (CNN), activation (with "
         "matched initialization), L2/L1, dropout, batch norm, optimizer, learning rate (log "
         "scale), momentum, schedule and batch size with KerasTuner; diverging trials are "
-        "recorded as failed; a killed search resumes from --out. Prints one line per trial, then retrains the best configuration, "
-        "evaluates it on the test split and writes best_model.keras, trials.csv, objective.png, "
-        "hyperparameters.png, metrics.json and result.txt into --out/search.",
+        "recorded as failed; a killed search resumes from --out. Prints one line per trial, "
+        "then retrains the best configuration, evaluates it on the test split and writes "
+        "best_model.keras, trials.csv, objective.png, hyperparameters.png, metrics.json and "
+        "result.txt into --out/search (with --tensorboard, a TensorBoard log per trial with "
+        "its hyperparameters in --out/search/tensorboard).",
         tables=[FLAGS], run=run)
     p.add_argument("--set", dest="settings", action="append", type=parse_setting, default=[],
                    metavar="NAME=VALUE",
