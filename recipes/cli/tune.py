@@ -6,6 +6,7 @@
     deeper tune --chief  --port 8000 --out runs/tune ...   # serves the oracle, then reports
     deeper tune --worker --port 8000 --out runs/tune --worker-id 1 ...   # runs trials
     deeper tune --workers 2 --out runs/tune ...   # a chief and 2 workers on this machine
+    deeper tune --tensorboard ...   # a TensorBoard log per trial, with its hyperparameters
 """
 
 from __future__ import annotations
@@ -46,19 +47,26 @@ def parse_setting(text):
     return name, _value(value)
 
 
-FLAGS = table(declared.DATA, declared.TUNE, declared.output("runs/tune"))
+# Read when the command line is built, before `import_tensorflow_quietly` sets it for this
+# process: the workers of --workers quiet TensorFlow's start-up lines themselves unless the
+# user set it (inherited, it would make them print those lines onto the chief's terminal).
+USER_LOG_LEVEL = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+FLAGS = table(declared.DATA, declared.TUNE, declared.TUNE["tensorboard"].but(kind="switch"),
+              declared.output("runs/tune"))
 
 
 def add_parser(sub):
     """Add `deeper tune` to the `deeper` subparsers `sub`."""
     p = subcommand(
         sub, "tune", help="search the course's hyperparameters with KerasTuner",
-        description="Search depth, width, activation (with matched initialization), L2/L1, "
-        "dropout, batch norm, optimizer, learning rate (log scale), momentum, schedule and "
-        "batch size with KerasTuner; diverging trials are recorded as failed; a killed search "
-        "resumes from --out. Prints one line per trial, then retrains the best configuration, "
-        "evaluates it on the test split and writes best_model.keras, trials.csv, objective.png, "
-        "hyperparameters.png, metrics.json and result.txt into --out/search.",
+        description="Search depth, width, kernel size and pooling (CNN), activation (with "
+        "matched initialization), L2/L1, dropout, batch norm, optimizer, learning rate (log "
+        "scale), momentum, schedule and batch size with KerasTuner; diverging trials are "
+        "recorded as failed; a killed search resumes from --out. Prints one line per trial, "
+        "then retrains the best configuration, evaluates it on the test split and writes "
+        "best_model.keras, trials.csv, objective.png, hyperparameters.png, metrics.json and "
+        "result.txt into --out/search (with --tensorboard, a TensorBoard log per trial with "
+        "its hyperparameters in --out/search/tensorboard).",
         tables=[FLAGS], run=run)
     p.add_argument("--set", dest="settings", action="append", type=parse_setting, default=[],
                    metavar="NAME=VALUE",
@@ -114,8 +122,11 @@ def run(args, values):
 
         from deeper.recipes.tuning.parallel import Launcher
 
-        return Launcher(_without_workers(sys.argv[1:]), workers=args.workers, ip=args.ip,
-                        port=args.port if "--port" in sys.argv else None).run()
+        launcher = Launcher(_without_workers(sys.argv[1:]), workers=args.workers, ip=args.ip,
+                            port=args.port if "--port" in sys.argv else None)
+        if USER_LOG_LEVEL is None:
+            launcher.env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+        return launcher.run()
     if args.chief or args.worker:
         # KerasTuner's own distributed mode reads these three variables.
         os.environ["KERASTUNER_ORACLE_IP"] = args.ip

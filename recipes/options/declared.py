@@ -49,6 +49,9 @@ OTHER_LEARNING_RATE = 0.01
 SCHEDULES = ("constant", "step", "inverse", "exponential", "cosine")
 PRECISIONS = ("mixed_float16", "mixed_bfloat16")
 STANDARDIZE = ("feature", "channel", "global")
+# How every second CNN block halves the length: a stride-2 convolution, or a 2-wide
+# max or average pooling layer after a stride-1 one.
+POOLING = ("stride", "max", "average")
 
 MODEL = table(
     Option("model", "cnn", "architecture", kind="choice", choices=MODELS, objects=True),
@@ -58,6 +61,12 @@ MODEL = table(
     Option("depth", None, "hidden layers (mlp) or convolution blocks (cnn)", kind="int",
            low=1, allow_none=True, default_text="2 for mlp, 4 for cnn",
            space=("Int", None, None, {})),
+    Option("kernel_size", 3, "convolution kernel size (cnn); a 1-D signal's first block "
+           "uses kernel_size + 2", kind="int", low=1, space=("Choice", (3, 5, 7), None, {})),
+    Option("pooling", "stride", "how every second convolution block halves the length "
+           "(cnn): 'stride' (a stride-2 convolution), 'max' or 'average' (a 2-wide pooling "
+           "layer after the block)", kind="choice", choices=POOLING,
+           space=("Choice", POOLING, None, {})),
     Option("activation", "relu", "hidden activation", kind="choice", choices=ACTIVATIONS,
            objects=True, space=("Choice", ("relu", "leaky_relu", "elu", "tanh", "scaled_tanh"),
                                 None, {})),
@@ -206,6 +215,9 @@ TUNE = table(
            low_open=True, allow_none=True),
     Option("max_consecutive_failures", 10, "failed trials in a row that abort the search",
            kind="int", low=1),
+    Option("tensorboard", False, "write a TensorBoard log per trial (losses, metrics, "
+           "learning rate) and its hyperparameters (HParams) into the search's tensorboard/",
+           kind="bool"),
     SEED,
 )
 COMPARE = table(

@@ -100,7 +100,8 @@ def build_mlp(x_train, num_classes, *, dtype=None, seed=0, **options):
     """A multilayer perceptron: [Dense -> BatchNorm -> activation -> Dropout] x depth -> softmax.
 
     `options` are the declared model options (`width` 512, `depth` 2,
-    `activation`, `init`, `l2`, `l1`, `dropout`, `batch_norm`, `standardize`).
+    `activation`, `init`, `l2`, `l1`, `dropout`, `batch_norm`, `standardize`; the
+    CNN's `kernel_size` and `pooling` are accepted and have no effect).
     """
     o = resolve("mlp", options, dtype=dtype, seed=seed)
     inputs, h = inputs_and_preprocessing(x_train, o.standardize)
@@ -115,13 +116,16 @@ def build_mlp(x_train, num_classes, *, dtype=None, seed=0, **options):
 def build_cnn(x_train, num_classes, *, dtype=None, seed=0, **options):
     """A convolutional network for 1-D signals or images.
 
-    `depth` convolution blocks [Conv -> BatchNorm -> activation]; every second
-    block has stride 2 and doubles the channels, starting from `width`; then
-    flatten (1-D signals, which are short) or global average pooling
-    (images), dropout and a softmax layer. A 2-D input `(n, length)` is read as
-    a one-channel signal; `(n, length, channels)` as a multi-channel signal;
-    `(n, height, width, channels)` as images. `options` are the declared model
-    options (`width` 32, `depth` 4, ...).
+    `depth` convolution blocks [Conv -> BatchNorm -> activation] with kernels of
+    `kernel_size` (3; a 1-D signal's first block `kernel_size + 2`); every
+    second block halves the length and doubles the channels, starting from
+    `width`: with `pooling="stride"` its convolution has stride 2, with `"max"`
+    or `"average"` a 2-wide pooling layer follows the block (same output
+    shapes). Then flatten (1-D signals, which are short) or global average
+    pooling (images), dropout and a softmax layer. A 2-D input `(n, length)`
+    is read as a one-channel signal; `(n, length, channels)` as a multi-channel
+    signal; `(n, height, width, channels)` as images. `options` are the
+    declared model options (`width` 32, `depth` 4, ...).
     """
     o = resolve("cnn", options, dtype=dtype, seed=seed)
     inputs, h = inputs_and_preprocessing(x_train, o.standardize)
@@ -132,11 +136,14 @@ def build_cnn(x_train, num_classes, *, dtype=None, seed=0, **options):
     conv = keras.layers.Conv1D if rank == 2 else keras.layers.Conv2D
     filters = o.width
     for i in range(o.depth):
-        kernel = 5 if i == 0 and rank == 2 else 3
-        layer = conv(filters, kernel, strides=2 if i % 2 == 1 else 1, padding="same",
-                     **_linear_options(o))
+        kernel = o.kernel_size + 2 if i == 0 and rank == 2 else o.kernel_size
+        halves = i % 2 == 1
+        layer = conv(filters, kernel, strides=2 if halves and o.pooling == "stride" else 1,
+                     padding="same", **_linear_options(o))
         h = _block(h, layer, o, o.seed + i, 0.0)
-        if i % 2 == 1:
+        if halves and o.pooling != "stride":
+            h = POOLING_LAYERS[o.pooling][rank](2, padding="same", dtype=o.dtype)(h)
+        if halves:
             filters *= 2
     if rank == 2:
         h = keras.layers.Flatten(dtype=o.dtype)(h)
@@ -148,6 +155,10 @@ def build_cnn(x_train, num_classes, *, dtype=None, seed=0, **options):
 
 
 BUILDERS = {"mlp": build_mlp, "cnn": build_cnn}
+POOLING_LAYERS = {
+    "max": {2: keras.layers.MaxPooling1D, 3: keras.layers.MaxPooling2D},
+    "average": {2: keras.layers.AveragePooling1D, 3: keras.layers.AveragePooling2D},
+}
 
 
 def build(model, x_train, num_classes, *, dtype=None, seed=0, **options):

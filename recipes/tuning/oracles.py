@@ -35,6 +35,8 @@ import warnings
 
 import keras_tuner as kt
 
+from deeper.recipes.tuning.tensorboard_logs import TrialLogs
+
 _TRIAL = kt.engine.trial
 
 
@@ -171,8 +173,9 @@ ORACLES = {"random": RandomSearchOracle, "hyperband": HyperbandOracle,
            "bayesian": BayesianOptimizationOracle}
 
 
-class CourseTuner(kt.Tuner):
-    """KerasTuner's `Tuner` with atomic saves and per-trial timings (`timings.json`).
+class CourseTuner(TrialLogs, kt.Tuner):
+    """KerasTuner's `Tuner` with atomic saves, per-trial timings (`timings.json`) and, with
+    `tensorboard = True`, a TensorBoard log per trial (`tensorboard_logs`).
 
     Arguments are `keras_tuner.Tuner`'s.
     """
@@ -227,7 +230,10 @@ class CourseTuner(kt.Tuner):
             return super().run_trial(trial, *args, **kwargs)
         # Random and Bayesian searches never reload a trial's weights (the best configuration
         # is retrained): build and fit, without writing a checkpoint at every better epoch.
-        return self.hypermodel.fit(hp, self.hypermodel.build(hp), *args, **kwargs)
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        self._configure_tensorboard_dir(callbacks, trial)
+        return self.hypermodel.fit(hp, self.hypermodel.build(hp), *args, callbacks=callbacks,
+                                   **kwargs)
 
     def _build_hypermodel(self, hp):
         model = super()._build_hypermodel(hp)

@@ -1,4 +1,5 @@
-"""What a search will spend (printed before it starts) and what the recipe's defaults scored."""
+"""What a search will spend (printed before it starts), how likely a run of failed trials
+aborts it, and what the recipe's defaults scored."""
 
 from __future__ import annotations
 
@@ -25,3 +26,20 @@ def default_score(oracle):
     scores = [t.score for t in oracle.trials.values() if t.score is not None and defaults == {
         k: v for k, v in t.hyperparameters.values.items() if not k.startswith("tuner/")}]
     return max(scores, default=None)
+
+
+def abort_probability(failure_rate, trials, limit):
+    """Chance that `trials` independent trials, each failing with `failure_rate`,
+    contain `limit` consecutive failures (a Markov chain over the current run length)."""
+    runs = [1.0] + [0.0] * (limit - 1)  # probability of the current run length
+    aborted = 0.0
+    for _ in range(trials):
+        new = [0.0] * limit
+        new[0] = sum(runs) * (1 - failure_rate)
+        for length in range(limit):
+            if length + 1 == limit:
+                aborted += runs[length] * failure_rate
+            else:
+                new[length + 1] += runs[length] * failure_rate
+        runs = new
+    return aborted

@@ -1,11 +1,12 @@
 """The course's hyperparameters as a KerasTuner search space: `CourseHyperModel`.
 
-The default space (for `model="cnn"`; the MLP gets its own depth and width ranges):
+The default space (for `model="cnn"`; the MLP gets its own depth and width ranges, and
+no kernel size or pooling):
 
 | name             | values                                                  | default      |
 |------------------|---------------------------------------------------------|--------------|
-| `depth`          | 2..6 conv blocks (MLP: 1..4 hidden layers)              | 4 (MLP: 2)   |
-| `width`          | 16..64 channels, log steps x2 (MLP: 64..1024 units)     | 32 (MLP: 512)|
+| architecture     | `depth`, `width`, `kernel_size`, `pooling`: see         | the recipe's |
+|                  | `deeper.recipes.tuning.architecture`                    |              |
 | `activation`     | relu, leaky_relu, elu, tanh, scaled_tanh                | relu         |
 | `regularizer`    | l2, l1, l1_l2                                           | l2           |
 | `l2`             | 1e-6..1e-2, log (when `regularizer` has l2)             | 1e-4         |
@@ -42,7 +43,7 @@ from deeper.components import data
 from deeper.recipes.options import declared
 from deeper.recipes.shared import compiling, models
 from deeper.recipes.shared.schedule import decay_schedule  # noqa: F401  (public here too)
-from deeper.recipes.tuning import inputs, reuse
+from deeper.recipes.tuning import architecture, inputs, reuse
 
 ACTIVATIONS = declared.MODEL["activation"].space[1]
 INIT_FOR = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
@@ -51,7 +52,7 @@ INIT_FOR = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
 OPTIMIZERS = declared.OPTIMIZER.space[1]
 SCHEDULES = declared.LR_POLICY["schedule"].space[1]
 _ARCH = declared.ARCHITECTURES
-DEFAULT_SPACE = ("depth", "width", "activation", "regularizer", "l2", "l1", "dropout",
+DEFAULT_SPACE = (*architecture.NAMES, "activation", "regularizer", "l2", "l1", "dropout",
                  "batch_norm", "optimizer", "learning_rate", "momentum", "rho", "schedule",
                  "lr_drop", "decay_rate", "decay_factor", "batch_size", *inputs.NAMES)
 
@@ -91,7 +92,7 @@ class CourseHyperModel(kt.HyperModel):
         extend: a callable `(hp, config) -> None` run after the default space
             is drawn: it may define new hyperparameters with `hp` and change
             `config` (the builder's and optimizer's arguments: `depth`, `width`,
-            `activation`, `init`, `l1`, `l2`, `dropout`, `batch_norm`,
+            `kernel_size`, `pooling`, `activation`, `init`, `l1`, `l2`, `dropout`, `batch_norm`,
             `standardize`, `optimizer`, `learning_rate`, `optimizer_args`,
             `schedule`, `schedule_args`, `batch_size`). Defaults to `None`.
         epochs: maximum epochs of a trial (the schedules' horizon). Defaults to 20.
@@ -117,6 +118,7 @@ class CourseHyperModel(kt.HyperModel):
             raise ValueError(f"`space` has unknown names {unknown}: the default space has "
                              f"{list(DEFAULT_SPACE)} (add new ones with `extend`). "
                              f"Received: space={space!r}")
+        architecture.check_space(model, space)
         for name, value in space.items():  # fixed values, choices and range ends
             if name in declared.TRAIN and not callable(value):
                 for one in (value if isinstance(value, (list, tuple)) else [value]):
@@ -172,10 +174,7 @@ class CourseHyperModel(kt.HyperModel):
 
     def draw(self, hp):
         """Define the space on `hp` and return the resolved configuration dict."""
-        c = inputs.draw(self, hp, {})
-        for name in ("depth", "width"):
-            default, low, high = declared.architecture(self.model, name)
-            c[name] = self._declared(hp, name, low=low, high=high, default=default)
+        c = architecture.draw(self, hp, inputs.draw(self, hp, {}))
         c["activation"] = self._declared(hp, "activation")
         c["init"] = INIT_FOR.get(c["activation"], models.default_init(c["activation"]))
         # Conditional hyperparameters are all declared on every draw (the space is whole

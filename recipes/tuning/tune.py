@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
-import sys
 import time
 from pathlib import Path
 
 import keras
 
-from deeper.components.validation import check_number
+from deeper.components.validation import check_bool, check_number
 from deeper.recipes import options as options_
 from deeper.recipes.options import declared
 from deeper.recipes.shared.datasets import check_dataset
 from deeper.recipes.tuning import export as tuning_export
-from deeper.recipes.tuning import fingerprint, plan
+from deeper.recipes.tuning import fingerprint, plan, quiet, tensorboard_logs
 from deeper.recipes.tuning import oracles as tuning_oracles
 from deeper.recipes.tuning import report as tuning_report
+from deeper.recipes.tuning.plan import abort_probability  # noqa: F401  (public here too)
 from deeper.recipes.tuning.space import CourseHyperModel
 
 TUNERS = declared.TUNE["tuner"].choices
@@ -29,23 +28,6 @@ diverge aborts 62% of 50-trial searches (the chance of a run of 3 failures);
 with 10 the chance is 0.02% for 50 trials and 0.04% for 100 (computed by
 `abort_probability`), while a space where every trial fails (a bug, not bad
 luck) still stops after 10 trials, which fail fast."""
-
-
-def abort_probability(failure_rate, trials, limit):
-    """Chance that `trials` independent trials, each failing with `failure_rate`,
-    contain `limit` consecutive failures (a Markov chain over the current run length)."""
-    runs = [1.0] + [0.0] * (limit - 1)  # probability of the current run length
-    aborted = 0.0
-    for _ in range(trials):
-        new = [0.0] * limit
-        new[0] = sum(runs) * (1 - failure_rate)
-        for length in range(limit):
-            if length + 1 == limit:
-                aborted += runs[length] * failure_rate
-            else:
-                new[length + 1] += runs[length] * failure_rate
-        runs = new
-    return aborted
 
 
 @dataclasses.dataclass
@@ -141,10 +123,11 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
          **options):
     """Search the course's hyperparameters with KerasTuner, retrain the best, write a report.
 
-    The search space is `CourseHyperModel`'s (depth, width, activation with a
-    matched initializer, L2/L1 amounts on a log scale, dropout, batch norm,
-    optimizer with a log-scaled learning rate and its conditional momentum or
-    rho, learning-rate schedule, batch size 32-256); fix, narrow or extend it
+    The search space is `CourseHyperModel`'s (depth, width, the CNN's kernel
+    size and pooling, activation with a matched initializer, L2/L1 amounts on a
+    log scale, dropout, batch norm, optimizer with a log-scaled learning rate
+    and its conditional momentum or rho, learning-rate schedule, batch size
+    32-256, standardization and augmentation); fix, narrow or extend it
     with `space` and `extend`. The objective is the best validation accuracy
     over a trial's epochs. Diverging trials (NaN/inf) are recorded as failed
     and the search goes on; only `max_consecutive_failures` failures in a row
@@ -156,7 +139,9 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
     (keeping the epoch of best validation accuracy), evaluated on the test
     split and saved as `best_model.keras`; `trials.csv`, `objective.png`,
     `hyperparameters.png`, `metrics.json` and `result.txt` (one line) are
-    written into `directory/project_name`.
+    written into `directory/project_name`; with `tensorboard=True` also one
+    TensorBoard log per trial with its hyperparameters (HParams plugin) and one
+    of the retraining, in its `tensorboard/` (`tuning.tensorboard_logs`).
 
     Distributed tuning: with KerasTuner's environment variables
     (`KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT`)
@@ -173,7 +158,8 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
         directory: parent folder of the search. Defaults to `"runs/tune"`.
         project_name: the search's folder name in `directory`. Defaults to `"search"`.
         overwrite: start over instead of resuming. Defaults to `False`.
-        retrain: retrain, evaluate and save the best configuration. Defaults to `True`.
+        retrain: retrain, evaluate and save the best configuration (a bool). Defaults
+            to `True`.
         steps_per_execution: training steps per graph call; 1 traces fastest, and
             tracing is most of a short trial (benchmarks/tune_overhead.py). Defaults to 1.
         reuse_models: a trial whose configuration traces like an earlier one's reuses
@@ -201,6 +187,8 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
     start = time.perf_counter()
     dataset = check_dataset(dataset)
     o = options_.validate(declared.TUNE, options, recipe="tune")
+    retrain, reuse_models = check_bool("retrain", retrain), check_bool("reuse_models",
+                                                                       reuse_models)
     model, epochs, seed = o["model"], o["epochs"], o["seed"]
     steps_per_execution = check_number("steps_per_execution", steps_per_execution, low=1,
                                        integer=True)
@@ -212,6 +200,9 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
                         seed=seed, max_seconds=o["max_seconds"],
                         max_consecutive_failures=o["max_consecutive_failures"],
                         progress=(lambda line: print(line, flush=True)) if verbose else None)
+    search.tensorboard = o["tensorboard"]
+    if o["tensorboard"] and _role() != "worker":
+        tensorboard_logs.write_experiment(search.project_dir, search.oracle.hyperparameters)
     if verbose and _role() != "worker":
         print(plan.search_plan(search.oracle, o["tuner"], o["budget"], epochs), flush=True)
     _search(search, epochs, o["max_consecutive_failures"])
@@ -230,7 +221,7 @@ def tune(dataset, *, space=None, extend=None, directory="runs/tune", project_nam
                         default_score=plan.default_score(search.oracle), note=note)
     if retrain and best:
         result.model, result.val_accuracy, result.test_metrics, result.needs_deeper = _retrain(
-            hypermodel, best[0].hyperparameters, epochs, out)
+            hypermodel, best[0].hyperparameters, epochs, out, o["tensorboard"])
     result.seconds = time.perf_counter() - start
     tuning_report.write_report(result, search.oracle.objective.name)
     return result
@@ -240,7 +231,7 @@ def _search(search, epochs, max_consecutive_failures):
     """Run the search; a run of failed trials ends in one sentence that says what to do."""
     search.oracle.verbose = 0  # our progress line replaces KerasTuner's tables
     try:
-        with _quiet_failed_trials():
+        with quiet.keras_tuner_quiet():
             search.search(epochs=epochs, verbose=0)
     except RuntimeError as err:
         if not str(err).startswith("Number of consecutive failures"):
@@ -252,22 +243,7 @@ def _search(search, epochs, max_consecutive_failures):
             f"`max_consecutive_failures`, then resume with overwrite=False.") from None
 
 
-@contextlib.contextmanager
-def _quiet_failed_trials():
-    """KerasTuner 1.4 prints the traceback of every failed trial (its DEBUG flag is on);
-    our progress line states the failure in one line instead."""
-    config = sys.modules.get("keras_tuner.src.config")
-    debug = getattr(config, "DEBUG", None)
-    if config is not None:
-        config.DEBUG = False
-    try:
-        yield
-    finally:
-        if config is not None:
-            config.DEBUG = debug
-
-
-def _retrain(hypermodel, hp, epochs, out):
+def _retrain(hypermodel, hp, epochs, out, tensorboard):
     """Train the best configuration for `epochs`, keep its best validation epoch, test, save."""
     from deeper.components import data
 
@@ -277,7 +253,8 @@ def _retrain(hypermodel, hp, epochs, out):
     net = hypermodel.build(hp)
     keep_best = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
                                               patience=epochs, restore_best_weights=True)
-    history = hypermodel.fit(hp, net, epochs=epochs, callbacks=[keep_best])
+    logs = tensorboard_logs.retrain_callbacks(out) if tensorboard else []
+    history = hypermodel.fit(hp, net, epochs=epochs, callbacks=[keep_best, *logs])
     ds = hypermodel.dataset
     val_accuracy = float(max(history.history["val_accuracy"]))
     test = data.pipeline(ds.x_test, ds.y_test, batch_size=min(512, len(ds.x_test)),

@@ -69,3 +69,32 @@ def test_one_chief_two_workers_share_the_trials(tmp_path):
     ran_by = _check_every_trial_once(tmp_path, 8, chief_out, [0, 1])
     assert set(ran_by) == {"tuner0", "tuner1"}  # both workers ran trials
     assert all("no trial left" in out for out in worker_outs)
+
+
+def test_keras_tuners_stray_condition_lines_are_silenced_during_a_search(capsys):
+    # KerasTuner 1.4's `Parent.to_proto` prints a condition's first value; a distributed
+    # search converts the space to protobuf for every request (the chief's stray lines).
+    import keras_tuner as kt
+
+    from deeper.recipes.tuning import quiet
+
+    hp = kt.HyperParameters()
+    hp.Choice("optimizer", ["sgd", "adam"])
+    hp.Float("momentum", 0.5, 0.9, parent_name="optimizer", parent_values=["sgd"])
+    hp.to_proto()
+    assert capsys.readouterr().out == "sgd\n"  # the upstream debug line this silences
+    with quiet.keras_tuner_quiet():
+        hp.to_proto()
+    assert capsys.readouterr().out == ""
+    conditions = __import__("sys").modules["keras_tuner.src.engine.conditions"]
+    assert "print" not in vars(conditions)  # the built-in again after the search
+
+
+@pytest.mark.slow  # ~40 s: three TensorFlow processes start
+def test_the_chief_and_the_worker_print_only_their_own_lines(tmp_path):
+    chief_out, (worker_out,) = _run_chief_and_workers(tmp_path, 1, 2)
+    expected = ("digits: ", "random search: ", "trial ", "best hyperparameters: ", "wrote ",
+                "2 trials (")
+    assert [line for line in chief_out.strip().splitlines()
+            if not line.startswith(expected)] == []
+    assert worker_out.strip().splitlines() == ["worker tuner0: no trial left"]

@@ -62,3 +62,25 @@ def test_workers_must_be_a_positive_integer():
     with pytest.raises(ValueError,
                        match=r"`workers` must be an integer >= 1\. Received: workers=0"):
         Launcher([], workers=0)
+
+
+@pytest.mark.slow  # ~40 s: three TensorFlow processes
+def test_deeper_tune_workers_prints_only_the_chiefs_lines(tmp_path):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k != "TF_CPP_MIN_LOG_LEVEL" and not k.startswith("KERASTUNER_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "deeper.recipes", "tune", "--workers", "1", *ARGS, "--epochs",
+         "1", "--budget", "2", "--out", str(tmp_path)],
+        capture_output=True, text=True, env={**env, "CUDA_VISIBLE_DEVICES": ""}, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # No TensorFlow start-up lines (the workers quiet their own, as one process does) and
+    # no KerasTuner debug lines: the dataset, the plan, a line per trial and the result.
+    assert done.stderr == ""
+    expected = ("digits: ", "random search: ", "trial ", "best hyperparameters: ", "wrote ",
+                "2 trials (")
+    lines = done.stdout.strip().splitlines()
+    assert [line for line in lines if not line.startswith(expected)] == []
+    assert len([line for line in lines if line.startswith("trial ")]) == 2
