@@ -25,7 +25,6 @@ trial.json of an unfinished trial) and #301 (a `KeyError` in `set_state` when
 
 from __future__ import annotations
 
-import copy
 import glob
 import json
 import os
@@ -35,6 +34,7 @@ import warnings
 
 import keras_tuner as kt
 
+from deeper.recipes.tuning import discover
 from deeper.recipes.tuning.tensorboard_logs import TrialLogs
 
 _TRIAL = kt.engine.trial
@@ -185,29 +185,12 @@ class CourseTuner(TrialLogs, kt.Tuner):
         super().__init__(*args, **kwargs)
 
     def _activate_all_conditions(self):
-        """KerasTuner's discovery of the space, with the hypermodel's `draw` (the space
-        alone) where it has one: KerasTuner builds and compiles a model per conditional
-        scope (28 models, 20 s, for the course's space on 2 cores), `draw` builds none."""
+        """KerasTuner's discovery of the space, without a model where the hypermodel can
+        declare its space alone (see `discover.declare_space`)."""
         declare = getattr(self.hypermodel, "draw", None)
         if declare is None:
             return super()._activate_all_conditions()
-        never, once = [], []
-        hp = self.oracle.get_space()
-        while True:
-            declare(hp)
-            self.oracle.update_space(hp)
-            for conditions in hp.active_scopes:
-                if conditions not in once:
-                    once.append(copy.deepcopy(conditions))
-                if conditions in never:
-                    never.remove(conditions)
-            never += [copy.deepcopy(c) for c in hp.inactive_scopes if c not in once]
-            if not never:
-                return None
-            hp = self.oracle.get_space()
-            for condition in never[0]:
-                hp.values[condition.name] = condition.values[0]
-            hp.ensure_active_values()
+        return discover.declare_space(self.oracle, declare)
 
     def save(self):
         if not self._is_worker():
