@@ -21,7 +21,7 @@ def effective_precision(objective, weights, dtype, *, seed=0, directions=3):
     The round-off shows in the fourth difference of the objective along a
     random direction, L(w+2h) - 4 L(w+h) + 6 L(w) - 4 L(w-h) + L(w-2h): the
     smooth part, h^4 times the fourth derivative, is negligible (each entry
-    moves by about 1e-5 of the weights' RMS), and the round-off of five
+    moves by about 1e-6 of the weights' RMS), and the round-off of five
     evaluations is about 10 eps |L|: 1e-15 |L| in float64, 1e-6 |L| in float32
     (the moves are far above float32's resolution, so its rounding is
     effectively random). Above 1e-11 |L| on every sampled direction (one may
@@ -49,7 +49,7 @@ def effective_precision(objective, weights, dtype, *, seed=0, directions=3):
     for _ in range(directions):
         moves = [rng.normal(size=w.shape) for w in weights]
         norm = float(np.sqrt(sum(np.sum(np.square(m)) for m in moves))) or 1.0
-        step = 1e-5 * rms * np.sqrt(size) / norm  # each entry moves by ~1e-5 RMS(w)
+        step = 1e-6 * rms * np.sqrt(size) / norm  # each entry moves by ~1e-6 RMS(w)
         values = [float(objective([ops.convert_to_tensor(w + k * step * m)
                                    for w, m in zip(weights, moves)])) if k else center
                   for k in (-2, -1, 0, 1, 2)]
