@@ -9,6 +9,9 @@
 * `helper_module`: `helper_module("references/numpy_refs.py")` loads a helper module of the
   tests by its path below `tests/` (pytest's importlib mode makes them unimportable by
   name), once per session: the one place for the `importlib` boilerplate.
+* every test under `tests/references/` runs inside `autodiff.precision("float64")`: the
+  references are float64 (DESIGN.md), and on Keras's JAX backend float64 exists only in
+  JAX's x64 mode (without it, float64 arrays are silently float32); elsewhere a no-op.
 """
 
 import importlib.util
@@ -33,6 +36,17 @@ BLOCKER = textwrap.dedent("""
             return None
     sys.meta_path.insert(0, _Blocker())
 """)
+
+
+@pytest.fixture(autouse=True)
+def _references_in_float64(request):
+    if TESTS / "references" not in request.path.parents:
+        yield
+        return
+    from deeper.components.diagnostics import autodiff
+
+    with autodiff.precision("float64"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -107,6 +107,9 @@ def augment(dataset, *, flip="horizontal", crop_padding=4, contrast=0.2, tint=0.
     big = float(np.finfo("float32").max)
     contraster = keras.layers.RandomContrast(contrast or 0.5, value_range=(-big, big),
                                              data_format="channels_last", dtype=dtype.name)
+    for layer in (flipper, contraster):  # their math runs on tf.data's tensors, whatever
+        if layer is not None:  # Keras's backend (what their __call__ does inside tf.data)
+            layer.backend.set_backend("tensorflow")
 
     def transform(key, element):
         x, rest = tf.cast(element[0], dtype), element[1:]

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from deeper.components.diagnostics import autodiff, model_tools
+from deeper.components.diagnostics import autodiff, model_tools, round_off
 from deeper.components.validation import check_bool, check_number, check_seed
 
 DEFAULTS = {  # (epsilon, threshold) per precision; see the docstring
@@ -28,8 +28,9 @@ class GradientCheckResult:
             of that layer's trainable variables, layers in the model's order.
         threshold: the largest relative error that passes.
         epsilon: the finite-difference step.
-        dtype: the precision the check ran in (`"float64"` unless the model
-            could not be rebuilt in float64).
+        dtype: the precision the check ran at (`"float64"` unless the model
+            could not be rebuilt in float64, or its float64 copy computes in
+            float32 somewhere: see `round_off.effective_precision`).
         checked: number of parameter entries compared.
         skipped: entries skipped because the loss has a kink within `epsilon`
             of them (a ReLU unit switching), where finite differences are wrong.
@@ -156,9 +157,6 @@ def _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed):
             dtype = "float64"
         except TypeError as err:
             warnings.warn(f"gradient check in {dtype}, not float64: {err}", stacklevel=3)
-    default_epsilon, default_threshold = DEFAULTS.get(dtype, DEFAULTS["float32"])
-    epsilon = default_epsilon if epsilon is None else epsilon
-    threshold = default_threshold if threshold is None else threshold
     loss_fn = model_tools.resolve_loss(model, loss, dtype)
     x = model_tools.as_float(x, dtype)
     y = model_tools.as_float(y, dtype)
@@ -168,6 +166,15 @@ def _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed):
     objective = autodiff.compile(lambda values: ops.cast(loss_of(values)[0], dtype))
     gradient = autodiff.compile(autodiff.value_and_grad(objective))
     weights = model_tools.numpy_values(variables)
+    precision = round_off.effective_precision(objective, weights, dtype, seed=seed)
+    if precision != dtype:
+        warnings.warn(f"gradient check at {precision} precision: the {dtype} copy of the model "
+                      f"computes in {precision} somewhere (on Keras's JAX backend, "
+                      "BatchNormalization and ops.tanh do, keras-team/keras#23223)",
+                      stacklevel=3)
+    default_epsilon, default_threshold = DEFAULTS.get(precision, DEFAULTS["float32"])
+    epsilon = default_epsilon if epsilon is None else epsilon
+    threshold = default_threshold if threshold is None else threshold
     value, grads, _ = gradient(autodiff.trainable_values(target))
     autodiff.missing_gradient(grads, [v.path for v in variables])
     rng = np.random.default_rng(seed)
@@ -197,7 +204,7 @@ def _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed):
     rms = float(np.sqrt(np.mean(np.square(finite)))) if finite else 0.0
     # Round-off makes a finite difference uncertain by about eps_machine * |L| / epsilon;
     # below `floor`, errors are measured against it instead of the entry's own size.
-    noise = float(np.finfo(dtype).eps) * max(abs(float(value)), 1.0) / epsilon
+    noise = float(np.finfo(precision).eps) * max(abs(float(value)), 1.0) / epsilon
     floor = max(1e-3 * rms, noise / threshold, 1e-300)
     errors = {name: 0.0 for name in model_tools.layers_in_order(target)}
     worst, worst_error, checked, skipped, entries = None, -1.0, 0, 0, []
@@ -221,6 +228,7 @@ def _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed):
         if ranked > worst_error:
             worst_error = ranked
             worst = (variables[i].path, index, analytic, estimate)
-    return GradientCheckResult(errors=errors, threshold=threshold, epsilon=epsilon, dtype=dtype,
+    return GradientCheckResult(errors=errors, threshold=threshold, epsilon=epsilon,
+                               dtype=precision,
                                checked=checked, skipped=skipped, worst=worst,
                                entries=entries)

@@ -2,6 +2,7 @@
 
 import keras
 
+from deeper.components.layers.precise_tanh import precise_tanh
 from deeper.components.registry import register
 
 AMPLITUDE = 1.7159
@@ -28,7 +29,7 @@ def scaled_tanh(x):
     Reference: LeCun, Bottou, Orr & Mueller, "Efficient BackProp", 1998, sec. 4.4.
     """
     x = keras.ops.convert_to_tensor(x)
-    return AMPLITUDE * keras.ops.tanh(SLOPE * x)
+    return AMPLITUDE * precise_tanh(SLOPE * x)
 
 
 @register("layers", "scaled_tanh", example={}, input_shape=(4,))

@@ -3,6 +3,7 @@
 import keras
 
 from deeper.components.constraints import Real
+from deeper.components.layers.precise_tanh import precise_tanh
 from deeper.components.registry import register
 
 
@@ -25,7 +26,7 @@ def tanh_linear(x, a=0.5):
         A tensor of the same shape and dtype as `x`.
     """
     x = keras.ops.convert_to_tensor(x)
-    return keras.ops.tanh(x) + a * x
+    return precise_tanh(x) + a * x
 
 
 @register("layers", "tanh_linear", example={"a": 0.25}, input_shape=(4,))

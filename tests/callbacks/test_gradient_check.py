@@ -8,7 +8,6 @@ import warnings
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from deeper.components import callbacks
 from deeper.components.callbacks import GradientCheck, GradientCheckError, gradient_check
@@ -17,19 +16,6 @@ _spec = importlib.util.spec_from_file_location(
     "babysit_refs", pathlib.Path(__file__).parents[1] / "references" / "babysit_refs.py")
 refs = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(refs)
-
-
-@keras.saving.register_keras_serializable(package="tests_callbacks")
-class WrongTanh(keras.layers.Layer):
-    """tanh with a deliberately wrong hand-written gradient (1 - y instead of 1 - y**2)."""
-
-    def call(self, x):
-        @tf.custom_gradient
-        def wrong_tanh(x):
-            y = tf.tanh(x)
-            return y, lambda dy: dy * (1 - y)
-
-        return wrong_tanh(x)
 
 
 def data(n=8, d=5, classes=3, seed=0):
@@ -77,10 +63,15 @@ def test_autodiff_and_finite_differences_match_numpy():
     assert result.max_error < 1e-6
 
 
-@pytest.mark.tensorflow_only  # tf.custom_gradient
-def test_wrong_custom_gradient_fails_below_the_broken_layer_only():
+@pytest.fixture(scope="module")
+def wrong_tanh(helper_module):
+    """tanh with a deliberately wrong hand-written gradient, on every backend."""
+    return helper_module("planted_layers.py").WrongTanh
+
+
+def test_wrong_custom_gradient_fails_below_the_broken_layer_only(wrong_tanh):
     x, y = data()
-    result = gradient_check(with_layer(WrongTanh()), x, y)
+    result = gradient_check(with_layer(wrong_tanh()), x, y)
     assert not result.passed
     assert result.failing_layers == ["below"]
     assert result.errors["above"] < 1e-6 and result.errors["head"] < 1e-6
@@ -110,11 +101,10 @@ class Subclassed(keras.Model):
         return self.head(self.middle(self.below(x)))
 
 
-@pytest.mark.tensorflow_only  # tf.custom_gradient
-def test_float32_fallback_when_the_model_cannot_be_rebuilt():
+def test_float32_fallback_when_the_model_cannot_be_rebuilt(wrong_tanh):
     x, y = data(n=16)
     keras.utils.set_random_seed(0)
-    good, bad = Subclassed(keras.layers.Activation("tanh")), Subclassed(WrongTanh())
+    good, bad = Subclassed(keras.layers.Activation("tanh")), Subclassed(wrong_tanh())
     good(x), bad(x)
     before = [w.copy() for w in bad.get_weights()]
     with pytest.warns(UserWarning, match="not float64"):
@@ -166,10 +156,9 @@ def test_callback_checks_at_train_begin_and_every_n_epochs():
     assert all(result.passed for _, result in check.results)
 
 
-@pytest.mark.tensorflow_only  # tf.custom_gradient
-def test_callback_warns_or_raises_on_a_wrong_gradient():
+def test_callback_warns_or_raises_on_a_wrong_gradient(wrong_tanh):
     x, y = data()
     with pytest.warns(UserWarning, match="train begin: gradient check FAILED"):
-        _fit(with_layer(WrongTanh()), GradientCheck(x, y, every_epochs=10), epochs=1)
+        _fit(with_layer(wrong_tanh()), GradientCheck(x, y, every_epochs=10), epochs=1)
     with pytest.raises(GradientCheckError, match="wrong in or after layer 'below'"):
-        _fit(with_layer(WrongTanh()), GradientCheck(x, y, on_failure="raise"), epochs=1)
+        _fit(with_layer(wrong_tanh()), GradientCheck(x, y, on_failure="raise"), epochs=1)

@@ -7,7 +7,6 @@ import pathlib
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from deeper.components.callbacks import find_nonfinite, signal_variance
 
@@ -93,18 +92,6 @@ def test_invalid_max_ratio():
         signal_variance(stack("relu", "he_normal"), x, y, max_ratio=1)
 
 
-@keras.saving.register_keras_serializable(package="tests_callbacks")
-class InfiniteGradient(keras.layers.Layer):
-    """Identity forward, inf backward."""
-
-    def call(self, x):
-        @tf.custom_gradient
-        def identity(x):
-            return tf.identity(x), lambda dy: dy * np.inf
-
-        return identity(x)
-
-
 def with_middle(middle):
     keras.utils.set_random_seed(0)
     inputs = keras.Input((32,))
@@ -114,8 +101,8 @@ def with_middle(middle):
     return keras.Model(inputs, keras.layers.Dense(10, activation="softmax", name="head")(h))
 
 
-@pytest.mark.tensorflow_only  # tf.custom_gradient
-def test_find_nonfinite_locates_data_outputs_and_gradients():
+def test_find_nonfinite_locates_data_outputs_and_gradients(helper_module):
+    infinite_gradient = helper_module("planted_layers.py").InfiniteGradient  # inf backward
     x, y = batch(n=32)
     healthy = with_middle(keras.layers.Activation("tanh", name="middle"))
     assert find_nonfinite(healthy, x, y).passed
@@ -125,7 +112,7 @@ def test_find_nonfinite_locates_data_outputs_and_gradients():
         "data", 2)
     result = find_nonfinite(with_middle(keras.layers.Lambda(keras.ops.log, name="middle")), x, y)
     assert (result.where, result.layer) == ("output", "middle")
-    result = find_nonfinite(with_middle(InfiniteGradient(name="middle")), x, y)
+    result = find_nonfinite(with_middle(infinite_gradient(name="middle")), x, y)
     # The layer nearest the loss whose gradient is non-finite: the one below the inf.
     assert (result.where, result.layer) == ("gradient", "below")
     assert "gradient of layer 'below'" in result.summary()

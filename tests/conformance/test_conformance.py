@@ -33,6 +33,7 @@ import numpy as np
 import pytest
 
 from deeper.components import registry
+from deeper.components.diagnostics import autodiff
 
 _spec = importlib.util.spec_from_file_location(
     "reload_models", pathlib.Path(__file__).with_name("reload_models.py"))
@@ -231,6 +232,13 @@ def _dtype(tensor):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("entry", ENTRY_PARAMS)
 def test_dtype_kept(entry, dtype):
+    # float64 on Keras's JAX backend needs JAX's x64 mode (without it every float64 array
+    # is float32); float32 runs in each backend's default mode, as users run it.
+    with autodiff.precision(dtype):
+        _check_dtype_kept(entry, dtype)
+
+
+def _check_dtype_kept(entry, dtype):
     if entry.kind == "layers":
         kwargs = {"dtype": dtype} if dtype == "float64" else {}
         layer = entry.build(**{**entry.example, **kwargs})

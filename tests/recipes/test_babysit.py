@@ -8,25 +8,11 @@ import math
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from deeper import recipes
 from deeper.recipes.babysitting.report import CHECKS
 
 FAST = {"overfit_steps": 80, "probe_size": 128}
-
-
-@keras.saving.register_keras_serializable(package="tests_babysit")
-class WrongTanh(keras.layers.Layer):
-    """tanh whose hand-written gradient forgets a square: 1 - y instead of 1 - y**2."""
-
-    def call(self, x):
-        @tf.custom_gradient
-        def wrong_tanh(x):
-            y = tf.tanh(x)
-            return y, lambda dy: dy * (1 - y)
-
-        return wrong_tanh(x)
 
 
 @keras.saving.register_keras_serializable(package="tests_babysit")
@@ -118,7 +104,9 @@ def test_output_layer_100x_too_large_fails_first_loss(digits):
     model.get_layer("output").set_weights([100 * kernel, bias])
     check = recipes.babysit(model, digits, **FAST)["first_loss"]
     assert check.status == "FAIL"
-    assert check.measured["loss"] > 10 * math.log(10)
+    # Far above chance on every backend: TensorFlow's cross-entropy reads a softmax's logits
+    # (unbounded), JAX's clips the probabilities at 1e-7 (at most -log(1e-7) = 16.1).
+    assert check.measured["loss"] > 5 * math.log(10)
     assert "too large" in check.advice
 
 
@@ -166,8 +154,9 @@ def test_regularization_too_strong_to_fit_the_subset_fails_regularization(digits
     assert "too strong" in check.advice
 
 
-def test_wrong_custom_gradient_fails_gradient_check(digits):
-    report = recipes.babysit(mlp(digits, extra=WrongTanh), digits, **FAST)
+def test_wrong_custom_gradient_fails_gradient_check(digits, helper_module):
+    wrong_tanh = helper_module("planted_layers.py").WrongTanh  # on every backend
+    report = recipes.babysit(mlp(digits, extra=wrong_tanh), digits, **FAST)
     check = report["gradient_check"]
     assert check.status == "FAIL"
     assert check.measured["max_relative_error"] > 1e-2

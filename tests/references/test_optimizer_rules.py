@@ -12,6 +12,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from deeper.components import optimizers
+from deeper.components.diagnostics import autodiff
 
 _spec = importlib.util.spec_from_file_location(
     "optimizer_refs", pathlib.Path(__file__).with_name("optimizer_refs.py"))
@@ -32,11 +33,13 @@ ETA = 0.125
 
 def f32(value):
     """Keras casts some Python-float constants to the variable's dtype with
-    `ops.cast`, which goes through a float32 tensor (`ops.cast(0.9, "float64")` is
-    0.8999999761581421): SGD's momentum, Adam's betas in the bias corrections
-    1 - beta^t, and Adagrad's initial accumulator (a float32 initializer). The
-    references use those values there, and the exact ones elsewhere."""
-    return float(np.float32(value))
+    `ops.cast`: SGD's momentum, Adam's betas in the bias corrections 1 - beta^t, and
+    Adagrad's initial accumulator (a constant initializer). On TensorFlow that goes
+    through a float32 tensor (`ops.cast(0.9, "float64")` is 0.8999999761581421); on JAX
+    (x64) it is exact. The references use the backend's value there, and the exact ones
+    elsewhere."""
+    with autodiff.precision("float64"):
+        return float(keras.ops.convert_to_numpy(keras.ops.cast(value, "float64")))
 
 
 MU = f32(0.9)
