@@ -89,7 +89,7 @@ def plot_objective(path, rows, objective):
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    outputs.save_figure(fig, path, dpi=100)
 
 
 def plot_hyperparameters(path, rows, objective):
@@ -129,7 +129,7 @@ def plot_hyperparameters(path, rows, objective):
     for ax in axes[::cols]:
         ax.set_ylabel(objective, fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    outputs.save_figure(fig, path, dpi=90)
 
 
 def _trial_table(path, rows, objective):
@@ -145,7 +145,7 @@ def _trial_table(path, rows, objective):
     fig = Figure(figsize=(9, 0.3 * len(lines) + 0.6))
     FigureCanvasAgg(fig)
     fig.text(0.02, 0.98, "\n".join(lines), va="top", family="monospace", fontsize=8)
-    fig.savefig(path, dpi=90)
+    outputs.save_figure(fig, path, dpi=90)
 
 
 def write_report(result, objective):
