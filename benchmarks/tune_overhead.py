@@ -23,6 +23,7 @@ from deeper.components import data
 SPACE = {"depth": 4, "width": 32, "activation": "relu", "regularizer": "l2", "l2": 1e-4,
          "dropout": 0.2, "batch_norm": True, "optimizer": "nesterov", "momentum": 0.9,
          "schedule": "constant", "batch_size": 64, "standardize": "feature", "augment": False,
+         "kernel_size": 3, "pooling": "stride",  # the CNN architecture fixed too
          "learning_rate": (1e-3, 3e-2)}
 
 
