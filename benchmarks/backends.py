@@ -1,6 +1,6 @@
 """Steady training step time on each Keras backend, side by side, against expert baselines.
 
-Four ways to train the recipe's MNIST-1D model (built by the recipe's own
+Five ways to train the recipe's MNIST-1D model (built by the recipe's own
 builder: same layers, initialization, dropout, batch norm and L2), the same
 optimizer (SGD with Nesterov momentum 0.9, the recipe's step schedule from
 0.05), batch 64 and validation after every epoch:
@@ -10,6 +10,8 @@ optimizer (SGD with Nesterov momentum 0.9, the recipe's step schedule from
 * `keras-tf`: the `model.fit` an expert writes on TensorFlow: a cached,
   shuffled, batched and prefetched `tf.data` pipeline, `steps_per_execution=8`,
   validation at batch 256;
+* `keras-jax`: the same expert `model.fit` on JAX (the `tf.data` pipeline feeds
+  Keras's JAX trainer);
 * `jax-jit`: a hand-written `jax.jit` training step on the same Keras model
   (`stateless_call`, the Nesterov update written out, the schedule traced),
   device-resident data gathered per batch inside the step, a jitted validation
@@ -32,7 +34,7 @@ import subprocess
 import sys
 import time
 
-SETTINGS = ("recipe-tf", "recipe-jax", "keras-tf", "jax-jit")
+SETTINGS = ("recipe-tf", "recipe-jax", "keras-tf", "keras-jax", "jax-jit")
 BATCH = 64
 
 
@@ -159,7 +161,7 @@ def worker(setting, model, epochs):
 
     ds = data.load("mnist1d")
     run = {"recipe-tf": _recipe, "recipe-jax": _recipe, "keras-tf": _keras_tf,
-           "jax-jit": _jax_jit}[setting]
+           "keras-jax": _keras_tf, "jax-jit": _jax_jit}[setting]
     times, accuracy = run(ds, model, epochs)
     steps = -(-len(ds.x_train) // BATCH)
     step_ms = 1000 * statistics.median(times[1:]) / steps
