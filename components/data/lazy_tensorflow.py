@@ -25,6 +25,15 @@ def require():
         raise ImportError(MESSAGE) from None
 
 
+def available():
+    """Whether TensorFlow can be imported (it is imported, once, to find out)."""
+    try:
+        require()
+    except ImportError:
+        return False
+    return True
+
+
 class _LazyTensorFlow:
     """Forwards every attribute to the `tensorflow` module, imported on first access."""
 

@@ -40,6 +40,8 @@ class NumpyBatches(keras.utils.PyDataset):
         self.drop_remainder = check_bool("drop_remainder", drop_remainder)
         self.epoch = 0
         self._order = self.order(0)
+        # `callbacks.ExactCheckpoint` sets the epoch through this handle on resume
+        self.deeper_epoch_counters = (_EpochCounter(self),) if self.shuffle else ()
 
     def order(self, epoch):
         """The example order of epoch `epoch`."""
@@ -57,8 +59,23 @@ class NumpyBatches(keras.utils.PyDataset):
         return self.x[rows], self.y[rows]
 
     def on_epoch_end(self):
-        self.epoch += 1
+        self.start_epoch(self.epoch + 1)
+
+    def start_epoch(self, epoch):
+        """Make the next pass over the batches epoch `epoch` (its seeded order)."""
+        self.epoch = int(epoch)
         self._order = self.order(self.epoch)
+
+
+class _EpochCounter:
+    """The epoch handle `callbacks.ExactCheckpoint` sets, as on a `data.pipeline`:
+    `assign(e - 1)` makes the next pass epoch `e`."""
+
+    def __init__(self, batches):
+        self._batches = batches
+
+    def assign(self, value):
+        self._batches.start_epoch(int(value) + 1)
 
 
 def numpy_batches(x, y, *, batch_size, shuffle=True, seed=0, drop_remainder=False):

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import keras
 
-from deeper.components import callbacks, data, rundir
+from deeper.components import callbacks, rundir
 from deeper.components.callbacks.model_tools import rebuild
 from deeper.recipes import options as options_
 from deeper.recipes.options import declared
 from deeper.recipes.shared import compiling, models, outputs, progress
+from deeper.recipes.shared.batches import batches
 from deeper.recipes.shared.datasets import check_dataset
 
 
@@ -106,7 +107,7 @@ def lr_find(dataset, *, output_dir=None, **options):
     net, loss = build_model(dataset, model, model_options, seed)
     net.compile(optimizer=compiling.make_optimizer(optimizer, finder.min_lr), loss=loss,
                 steps_per_execution=1)
-    train = data.pipeline(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
+    train = batches(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
     steps_per_epoch = -(-len(dataset.x_train) // batch_size)
     net.fit(train, epochs=-(-finder.num_steps // steps_per_epoch), callbacks=[finder],
             shuffle=False, verbose=progress.fit_verbosity(o["verbose"]))

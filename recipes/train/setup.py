@@ -10,6 +10,7 @@ import keras
 from deeper.components import data
 from deeper.recipes.options import declared
 from deeper.recipes.shared import compiling, models, progress, steps
+from deeper.recipes.shared.batches import batches as input_batches
 from deeper.recipes.shared.schedule import decay_schedule
 
 SCHEDULE_ARGS = ("lr_drop", "lr_drop_every", "decay_rate", "decay_factor", "warmup_epochs")
@@ -144,10 +145,10 @@ def pipelines(dataset, batch_size, seed, augment=False, devices=None):
     def evaluation(x, y):
         size = min(max(batch_size, 256), len(x))
         size -= size % multiple
-        batches = data.pipeline(x, y, batch_size=size, shuffle=False)
+        batches = input_batches(x, y, batch_size=size, shuffle=False)
         return shard(batches, devices, len(x), size) if devices else batches
 
-    train = data.pipeline(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
+    train = input_batches(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=seed)
     if augment and dataset.x_train.ndim == 4:  # images: crops, contrast, tint; no flip
         train = data.augment(train, flip=None, seed=seed)
     elif augment:  # signals: shifts and scales

@@ -78,11 +78,31 @@ class RobustOracleMixin:
 
     deadline = None  # time.time() after which no new trial starts
     progress = None  # a callable receiving one line per ended trial (the chief's in distributed)
-    start_from_defaults = True  # the first trial is the space's defaults (the recipe's values)
+    start_from_defaults = True  # the first trials are `starting_points` (the recipe's values)
+    starting_points = ({},)  # changes to the space's defaults, one trial each, in this order
+
+    def starts(self):
+        """The values of the first trials: the space's defaults with each of
+        `starting_points`' changes (none with `start_from_defaults=False`). A change that
+        names a hyperparameter the space lacks or fixes, or that gives an earlier point's
+        values again, is left out."""
+        if not self.start_from_defaults:
+            return []
+        free = {hp.name for hp in self.hyperparameters.space
+                if not isinstance(hp, kt.engine.hyperparameters.Fixed)}
+        points = []
+        for changes in self.starting_points:
+            if not set(changes) <= free:
+                continue
+            values = default_values(self.hyperparameters, changes)
+            if values not in points:
+                points.append(values)
+        return points
 
     def _random_values(self):
-        if self.start_from_defaults and not self.trials:
-            values = default_values(self.hyperparameters)
+        starts = self.starts()
+        if len(self.trials) < len(starts):
+            values = starts[len(self.trials)]
             self._duplicate(values)  # recorded, so that no random draw repeats it
             return values
         return super()._random_values()
@@ -246,13 +266,15 @@ class CourseTuner(TrialLogs, kt.Tuner):
         super().on_trial_end(trial)
 
 
-def default_values(hyperparameters):
-    """The default value of every hyperparameter of the space that is active at the defaults."""
+def default_values(hyperparameters, changes=None):
+    """The default value of every hyperparameter of the space that is active at the
+    defaults (with `changes`, a dict of name -> value, applied first)."""
+    changes = changes or {}
     hps = kt.HyperParameters()
     for hp in hyperparameters.space:
         hps.merge([hp])
         if hps.is_active(hp):
-            hps.values[hp.name] = hp.default
+            hps.values[hp.name] = changes.get(hp.name, hp.default)
         else:
             hps.values.pop(hp.name, None)
     return dict(hps.values)

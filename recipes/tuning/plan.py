@@ -8,7 +8,10 @@ from deeper.recipes.tuning import oracles as tuning_oracles
 
 def search_plan(oracle, tuner, budget, epochs):
     """One line stating what the search will spend, printed before it starts."""
-    first = "the recipe's defaults first" if oracle.start_from_defaults else "random first"
+    starts = len(oracle.starts())
+    first = ("random first" if not starts else "the recipe's defaults first" if starts == 1
+             else f"the recipe's defaults and {starts - 1} variant(s) of them first "
+                  f"({', '.join(_change(c) for c in oracle.starting_points if c)})")
     if tuner != "hyperband":
         return (f"{tuner} search: at most {budget} trials of {epochs} epochs "
                 f"(at most {budget * epochs} epochs in all), {first}")
@@ -17,6 +20,10 @@ def search_plan(oracle, tuner, budget, epochs):
     return (f"hyperband search: at most {trials} trials training {total} epochs in all "
             f"({total / epochs:.1f} full {epochs}-epoch trainings; one Hyperband iteration "
             f"is {one_trials} trials, {one_total} epochs), {first}")
+
+
+def _change(changes):
+    return ", ".join(f"{k}={v}" for k, v in changes.items())
 
 
 def default_score(oracle):

@@ -172,6 +172,17 @@ class CourseHyperModel(kt.HyperModel):
             return self._hp(hp, name, kind, parent=parent, **kwargs)
         return self._hp(hp, name, kind, low, high, parent=parent, **kwargs)
 
+    def starting_points(self):
+        """Changes to the space's defaults that the search tries first, in order: none (the
+        recipe itself), then, for 1-D signals, `augment=True` (the recipe with `augment_1d`,
+        the course's input-side remedy for overfitting: on MNIST-1D it lifts the recipe's
+        test accuracy from 0.979 to 0.989 at 40 epochs, RESULTS.md). The oracle leaves out
+        a change whose hyperparameter `space` fixes."""
+        points = [{}]
+        if inputs.is_signal(self.dataset.x_train):
+            points.append({"augment": True})
+        return points
+
     def draw(self, hp):
         """Define the space on `hp` and return the resolved configuration dict."""
         c = architecture.draw(self, hp, inputs.draw(self, hp, {}))

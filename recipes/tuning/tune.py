@@ -104,6 +104,7 @@ def make_tuner(hypermodel, *, tuner="hyperband", budget=20, epochs=20, directory
     if max_seconds is not None:
         oracle.deadline = time.time() + max_seconds
     oracle.progress = progress
+    oracle.starting_points = tuple(getattr(hypermodel, "starting_points", lambda: [{}])())
     project = Path(directory) / project_name
     wanted = fingerprint.claim(project, hypermodel, tuner, overwrite)  # this search or none
     if not overwrite and (project / "oracle.json").exists() and _role() != "worker":

@@ -198,7 +198,36 @@ def test_first_trial_is_the_recipes_defaults(search):
     # and a narrowed range keeps the recipe's default when it lies inside.
     assert first["batch_size"] == 64 and first["standardize"] == "feature"
     assert first["augment"] is False and "max_shift" not in first
-    assert [r["values"]["batch_size"] for r in search.trials[1:]] != [64, 64]
+    # The second: the same with augment_1d at its defaults; the third is random.
+    second = search.trials[1]["values"]
+    assert (second["augment"], second["max_shift"], second["augment_scale"]) == (True, 3, 0.1)
+    assert {k: v for k, v in second.items() if k not in ("augment", "max_shift",
+                                                          "augment_scale")} == {
+        k: v for k, v in first.items() if k != "augment"}
+    assert search.trials[2]["values"] not in (first, second)
+
+
+def _starts(hypermodel):
+    from deeper.recipes.tuning import oracles
+
+    oracle = oracles.RandomSearchOracle(objective="val_accuracy", max_trials=3)
+    oracle.hyperparameters, _ = _draw(hypermodel)
+    oracle.starting_points = tuple(hypermodel.starting_points())
+    return oracle.starts()
+
+
+def test_starting_points_skip_what_the_space_fixes_or_lacks(tiny):
+    starts = _starts(CourseHyperModel(tiny))
+    assert [s["augment"] for s in starts] == [False, True]
+    assert _starts(CourseHyperModel(tiny, space={"augment": False}))[0]["augment"] is False
+    assert len(_starts(CourseHyperModel(tiny, space={"augment": False}))) == 1
+    from deeper.components import data
+
+    rng = np.random.default_rng(0)
+    images = data.from_arrays(rng.normal(size=(60, 8, 8, 1)).astype("float32"),
+                              np.arange(60) % 3, val_fraction=0.25)
+    starts = _starts(CourseHyperModel(images))  # no augment_1d for images
+    assert len(starts) == 1 and "augment" not in starts[0]
 
 
 @pytest.mark.slow  # ~30 s: a whole Hyperband bracket
