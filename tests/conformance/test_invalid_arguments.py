@@ -92,8 +92,9 @@ def test_enough_generated_cases():
 
 @pytest.mark.parametrize("sid, build, base, declared",
                          [pytest.param(*s, id=s[0]) for s in SOURCES])
-def test_example_is_accepted(sid, build, base, declared):
-    build(base())  # otherwise every invalid case of this source would prove nothing
+def test_example_is_accepted(sid, build, base, declared, tensorflow_or_skip):
+    with tensorflow_or_skip():
+        build(base())  # otherwise every invalid case of this source would prove nothing
 
 
 def _refusal(build, base, name, constraint, value):
@@ -111,9 +112,10 @@ def _refusal(build, base, name, constraint, value):
 
 
 @pytest.mark.parametrize("group", sorted(GROUPS))
-def test_invalid_values_are_refused_with_one_sentence(group):
-    problems = [_refusal(build, base, name, constraint, value)
-                for _, build, base, name, constraint, value in GROUPS[group]]
+def test_invalid_values_are_refused_with_one_sentence(group, tensorflow_or_skip):
+    with tensorflow_or_skip():
+        problems = [_refusal(build, base, name, constraint, value)
+                    for _, build, base, name, constraint, value in GROUPS[group]]
     problems = [p for p in problems if p is not None]
     assert not problems, "\n".join(problems)
 
