@@ -42,7 +42,7 @@ from deeper.components import callbacks as deeper_callbacks  # noqa: F401  (regi
 from deeper.recipes.options import declared
 from deeper.recipes.shared import compiling, models
 from deeper.recipes.shared.schedule import decay_schedule  # noqa: F401  (public here too)
-from deeper.recipes.tuning import architecture, inputs, reuse
+from deeper.recipes.tuning import architecture, grid, inputs, reuse
 
 ACTIVATIONS = declared.MODEL["activation"].space[1]
 INIT_FOR = {"relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal",
@@ -139,7 +139,8 @@ class CourseHyperModel(kt.HyperModel):
         if callable(override):
             return override(hp)
         if override is _MISSING:
-            return getattr(hp, default_kind)(name, *args, **kwargs, **cond)
+            return getattr(hp, default_kind)(name, *grid.top_kept(default_kind, args, kwargs),
+                                             **kwargs, **cond)
         if isinstance(override, tuple):
             if default_kind not in ("Int", "Float") or len(override) != 2:
                 raise ValueError(f"`space[{name!r}]` must be a value, a list of choices or a "
@@ -152,7 +153,8 @@ class CourseHyperModel(kt.HyperModel):
             if default_kind == "Int" and kw.get("sampling") == "log" and low * 2 > high:
                 kw.pop("step", None)
                 kw["sampling"] = "linear"
-            return getattr(hp, default_kind)(name, low, high, **kw, **cond)
+            return getattr(hp, default_kind)(name, *grid.top_kept(default_kind, (low, high), kw),
+                                             **kw, **cond)
         if isinstance(override, list):
             default = kwargs.get("default")
             return hp.Choice(name, override, **cond,

@@ -296,3 +296,16 @@ def test_bayesian_search_runs_and_reports(tmp_path, helpers):
     assert [r["status"] for r in result.trials] == ["COMPLETED"] * 3
     assert result.best_score == max(r["score"] for r in result.trials)
     assert (result.output_dir / "trials.csv").exists()
+
+
+def test_stepped_floats_reach_their_top_value(tiny):
+    # KerasTuner's grid drops the top of Float(0, 0.5, step=0.1): 0.5 // 0.1 == 4.0.
+    hp, _ = _draw(CourseHyperModel(tiny))
+    space = {p.name: p for p in hp.space}
+    for name, top in (("dropout", 0.5), ("augment_scale", 0.3)):
+        drawn = {round(space[name].random_sample(seed=s), 6) for s in range(400)}
+        assert max(drawn) == top and len(drawn) == round(top / space[name].step) + 1
+    narrowed, _ = _draw(CourseHyperModel(tiny, space={"dropout": (0.1, 0.3)}))
+    values = {round(p.random_sample(seed=s), 6) for p in narrowed.space
+              if p.name == "dropout" for s in range(200)}
+    assert values == {0.1, 0.2, 0.3}
