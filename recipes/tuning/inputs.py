@@ -12,8 +12,6 @@ The defaults are `train_classifier`'s (feature-wise standardization, no augmenta
 
 from __future__ import annotations
 
-import collections
-
 from deeper.components import data
 
 NAMES = ("standardize", "augment", "max_shift", "augment_scale")
@@ -54,36 +52,3 @@ def training_data(train, config, seed):
     if not config.get("augment"):
         return train
     return data.augment_1d(train, seed=seed, **config["augment"])
-
-
-class Pipelines:
-    """A trial's (training, validation) pipelines, the last `size` kept across trials.
-
-    A kept pair (same batch size and augmentation as an earlier trial) gets its
-    epoch counters set back to a new pipeline's, so the trial reads exactly the
-    batches a new pipeline would give; building them again cost every trial its
-    tf.data start-up. Each pair holds a copy of the data: `size` bounds them."""
-
-    def __init__(self, dataset, seed, *, keep=True, size=4):
-        self.dataset, self.seed, self.keep, self.size = dataset, seed, keep, size
-        self._kept = collections.OrderedDict()
-
-    def get(self, batch_size, config):
-        key = (batch_size, repr(config.get("augment")))
-        if key in self._kept:
-            self._kept.move_to_end(key)
-            train, val = self._kept[key]
-            for counter in getattr(train, "deeper_epoch_counters", ()):
-                counter.assign(-1)
-            return train, val
-        ds = self.dataset
-        train = training_data(
-            data.pipeline(ds.x_train, ds.y_train, batch_size=batch_size, seed=self.seed),
-            config, self.seed)
-        val = data.pipeline(ds.x_val, ds.y_val, batch_size=min(512, len(ds.x_val)),
-                            shuffle=False)
-        if self.keep:
-            self._kept[key] = (train, val)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return train, val

@@ -39,6 +39,7 @@ import keras
 import keras_tuner as kt
 
 from deeper.components import callbacks as deeper_callbacks  # noqa: F401  (registers names)
+from deeper.components import data
 from deeper.recipes.options import declared
 from deeper.recipes.shared import compiling, models
 from deeper.recipes.shared.schedule import decay_schedule  # noqa: F401  (public here too)
@@ -129,7 +130,6 @@ class CourseHyperModel(kt.HyperModel):
         self.epochs, self.steps_per_execution, self.seed = epochs, steps_per_execution, seed
         self.timings = {}  # filled by build and fit: seconds of the last trial's phases
         self.cache = reuse.ModelCache() if reuse_models else None
-        self.pipelines = inputs.Pipelines(dataset, seed, keep=reuse_models)
 
     # -- the space --------------------------------------------------------------------
     def _hp(self, hp, name, default_kind, *args, parent=None, **kwargs):
@@ -258,8 +258,13 @@ class CourseHyperModel(kt.HyperModel):
 
         import numpy as np
 
-        batch_size = min(hp.get("batch_size"), len(self.dataset.x_train))  # small data: GD
-        train, val = self.pipelines.get(batch_size, self.draw(hp.copy()))
+        ds = self.dataset
+        batch_size = min(hp.get("batch_size"), len(ds.x_train))  # a small training set: GD
+        train = inputs.training_data(
+            data.pipeline(ds.x_train, ds.y_train, batch_size=batch_size, seed=self.seed),
+            self.draw(hp.copy()), self.seed)
+        val = data.pipeline(ds.x_val, ds.y_val, batch_size=min(512, len(ds.x_val)),
+                            shuffle=False)
         timer = _EpochTimer()
         start = time.perf_counter()
         history = model.fit(
@@ -269,7 +274,7 @@ class CourseHyperModel(kt.HyperModel):
         self.timings.update(fit_seconds=time.perf_counter() - start,
                             epoch_seconds=timer.seconds)
         losses = history.history.get("loss", []) + history.history.get("val_loss", [])
-        limit = DIVERGENCE_FACTOR * math.log(self.dataset.num_classes)
+        limit = DIVERGENCE_FACTOR * math.log(ds.num_classes)
         finite = all(np.isfinite(v) for v in losses) and all(
             np.isfinite(w).all() for w in model.get_weights())
         if not finite or history.history["loss"][-1] > limit:
