@@ -82,12 +82,6 @@ TORCH_UNSUPPORTED = {
         _GRADCHECK,
     "recipes/test_babysit.py::test_healthy_model_passes_every_check": _GRADCHECK,
     "recipes/test_babysit.py::test_wrong_custom_gradient_fails_gradient_check": _GRADCHECK,
-    "recipes/test_track_drift.py::test_sgd_tracks_the_drift_better_than_gd":
-        "`gradient_steps` (the compiled GD loop) has TensorFlow and JAX branches only",
-    "recipes/test_track_drift.py::test_on_a_stationary_stream_gd_is_as_good":
-        "`gradient_steps` (the compiled GD loop) has TensorFlow and JAX branches only",
-    "recipes/test_track_drift.py::test_mlp_learners_track_too":
-        "`gradient_steps` (the compiled GD loop) has TensorFlow and JAX branches only",
     "recipes/test_lr_find_search.py::test_lr_find_suggests_a_rate_that_trains":
         "Keras's PyTorch cross-entropy stays finite at rates up to 100 (0.41 -> 19.4): the "
         "smoothed loss does not reach diverge_factor within the 100 steps",
