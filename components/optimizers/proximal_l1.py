@@ -170,11 +170,12 @@ class ProximalL1(keras.optimizers.Optimizer):
         for grad, variable in zip(grads, trainable_variables):
             if grad is None or not self.regularized(variable):
                 continue
-            # Both factors cast: on Keras's PyTorch backend a Python float meets a float64
-            # tensor as float32 (0.05 -> 0.0500000007). relu(|w| - t) = max(|w| - t, 0):
-            # `ops.maximum` computes float64 in float32 there, `ops.relu` keeps the dtype.
+            # l1 made a tensor of the variable's dtype: on Keras's PyTorch backend a Python
+            # float meets a float64 tensor as float32 (0.05 -> 0.0500000007), and `ops.cast`
+            # of a Python float goes through float32 on TensorFlow. relu(|w| - t) =
+            # max(|w| - t, 0): `ops.maximum` computes float64 in float32 on PyTorch.
             t = keras.ops.multiply(keras.ops.cast(learning_rate, variable.dtype),
-                                   keras.ops.cast(self.l1, variable.dtype))
+                                   keras.ops.convert_to_tensor(self.l1, variable.dtype))
             variable.assign(keras.ops.sign(variable)
                             * keras.ops.relu(keras.ops.abs(variable) - t))
 
