@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import keras
 
+from deeper.components.backend_classes import public_class, public_module
 from deeper.components.constraints import (
     AnyOf,
     Boolean,
@@ -185,10 +186,10 @@ def declaration(obj):
 
 def check_object(name, obj):
     """Check a Keras object's configuration against `KERAS`; returns `obj`."""
-    constraints = KERAS.get(type(obj))
-    if constraints is not None and hasattr(obj, "get_config"):
-        check_config({"class_name": type(obj).__name__, "config": obj.get_config(),
-                      "module": _module_of(type(obj))}, name)
+    cls = public_class(obj)  # Keras's SGD, not its PyTorch backend subclass
+    if KERAS.get(cls) is not None and hasattr(obj, "get_config"):
+        check_config({"class_name": cls.__name__, "config": obj.get_config(),
+                      "module": _module_of(cls)}, name)
     return obj
 
 
@@ -200,7 +201,7 @@ def _class_of(serialized):
     registered = serialized.get("registered_name")
     if isinstance(registered, str) and registered.startswith("deeper>"):
         return keras.saving.get_registered_object(registered)
-    return _BY_NAME.get((serialized.get("module"), serialized.get("class_name")))
+    return _BY_NAME.get((public_module(serialized.get("module")), serialized.get("class_name")))
 
 
 def check_config(config, name="config"):

@@ -170,7 +170,8 @@ def _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed):
     if precision != dtype:
         warnings.warn(f"gradient check at {precision} precision: the {dtype} copy of the model "
                       f"computes in {precision} somewhere (on Keras's JAX backend, "
-                      "BatchNormalization and ops.tanh do, keras-team/keras#23223)",
+                      "BatchNormalization and ops.tanh do, on its PyTorch backend ops.matmul "
+                      "does, keras-team/keras#23223)",
                       stacklevel=3)
     default_epsilon, default_threshold = DEFAULTS.get(precision, DEFAULTS["float32"])
     epsilon = default_epsilon if epsilon is None else epsilon
@@ -180,7 +181,9 @@ def _check(model, x, y, loss, num_params, epsilon, threshold, float64, seed):
     rng = np.random.default_rng(seed)
     samples = []  # (variable index, flat index, autodiff)
     for i, (variable, grad) in enumerate(zip(variables, grads)):
-        grad = np.asarray(keras.ops.convert_to_numpy(grad), dtype=np.float64)
+        with warnings.catch_warnings():  # PyTorch's Tensor.__array__: no copy keyword
+            warnings.simplefilter("ignore", DeprecationWarning)
+            grad = np.asarray(keras.ops.convert_to_numpy(grad), dtype=np.float64)
         size = int(np.prod(variable.shape))
         for flat in rng.choice(size, size=min(num_params, size), replace=False):
             samples.append((i, int(flat), float(grad.reshape(-1)[flat])))

@@ -104,10 +104,13 @@ def rebuild(model, *, dtype=None, regularization=True):
 
 def numpy_values(variables):
     """The values of `variables` as NumPy arrays, on every backend (`Variable.numpy()`
-    warns on JAX in x64 mode: NumPy's `__array__` copy keyword)."""
+    warns on JAX in x64 mode, `convert_to_numpy` on PyTorch: NumPy's `__array__` copy
+    keyword)."""
     if keras.backend.backend() == "tensorflow":
         return [np.array(v.numpy()) for v in variables]
-    return [np.array(keras.ops.convert_to_numpy(v.value)) for v in variables]
+    with warnings.catch_warnings():  # PyTorch's Tensor.__array__ has no copy keyword either
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return [np.array(keras.ops.convert_to_numpy(v.value)) for v in variables]
 
 
 def resolve_loss(model, loss=None, dtype=None):

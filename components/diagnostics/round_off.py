@@ -15,7 +15,10 @@ def effective_precision(objective, weights, dtype, *, seed=0, directions=3):
     Some Keras operations compute a float64 tensor in float32 and return it as
     float64: on the JAX backend, `BatchNormalization` (it computes in
     `result_type(dtype, "float32")`, float32 there), `ops.tanh` and the other
-    operations whose `result_type` demotes 64-bit types (keras-team/keras#23223).
+    operations whose `result_type` demotes 64-bit types (keras-team/keras#23223);
+    on the PyTorch backend, `ops.matmul` (so `Dense`), `ops.maximum`, `ops.var`
+    and `ops.divide_no_nan` (so every Keras loss's mean) among others. There a
+    demoting `ops.matmul` is enough to answer "float32".
     A "float64" copy of such a model is float32-accurate, and float64 finite
     differences (a step of 1e-6) drown in its round-off.
 
@@ -27,7 +30,7 @@ def effective_precision(objective, weights, dtype, *, seed=0, directions=3):
     (the moves are far above float32's resolution, so its rounding is
     effectively random). Above 1e-11 |L| on every sampled direction (one may
     straddle a kink of a ReLU), the objective is float32-accurate. Only
-    measured on the JAX backend, the one whose operations demote.
+    measured on the JAX and PyTorch backends, the ones whose operations demote.
 
     Args:
         objective: `values -> scalar loss` on a list of tensors like `weights`.
@@ -39,10 +42,14 @@ def effective_precision(objective, weights, dtype, *, seed=0, directions=3):
     Returns:
         `"float32"` or `dtype`.
     """
-    if str(dtype) != "float64" or keras.backend.backend() != "jax":
-        # TensorFlow and PyTorch compute a float64 model in float64: no probe there (a
-        # direction that crosses a ReLU kink would read as round-off).
+    if str(dtype) != "float64" or keras.backend.backend() not in ("jax", "torch"):
+        # TensorFlow computes a float64 model in float64: no probe there (a direction
+        # that crosses a ReLU kink would read as round-off).
         return str(dtype)
+    if keras.backend.backend() == "torch" and _matmul_demotes():
+        # Every Dense and convolution multiplies in float32 there; the probe below can
+        # miss it (a float32 loss that moves by whole ulps has a fourth difference of 0).
+        return "float32"
     rng = np.random.default_rng(seed)
     size = sum(w.size for w in weights)
     rms = float(np.sqrt(sum(np.sum(np.square(w)) for w in weights) / max(size, 1))) or 1.0
@@ -61,3 +68,10 @@ def effective_precision(objective, weights, dtype, *, seed=0, directions=3):
         if abs(fourth) <= 1e-11 * scale:
             return str(dtype)
     return "float32"
+
+
+def _matmul_demotes():
+    """Whether `ops.matmul` computes two float64 tensors in float32 (Keras's PyTorch
+    backend: its `result_type` maps 64-bit types to 32-bit ones off TensorFlow)."""
+    one = ops.ones((1, 1), dtype="float64")
+    return keras.backend.standardize_dtype(ops.matmul(one, one).dtype) != "float64"

@@ -10,7 +10,7 @@ import warnings
 
 import keras
 
-from deeper.components import registry
+from deeper.components import backend_classes, registry
 from deeper.components.constraints import Satisfies, String
 from deeper.components.keras_constraints import Component
 from deeper.components.optimizers.proximal_l1 import _EXAMPLE_INNER, resolve_inner
@@ -187,7 +187,7 @@ class PerWeightLearningRates(keras.optimizers.MultiOptimizer):
             self._optimizer_map[pattern].learning_rate = learning_rate * factor
 
     def get_config(self):
-        return {"name": self.name, "optimizer": keras.saving.serialize_keras_object(
+        return {"name": self.name, "optimizer": backend_classes.serialize(
             self._base()), "multipliers": dict(self.multipliers)}
 
     @classmethod

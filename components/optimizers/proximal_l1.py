@@ -6,7 +6,7 @@ import re
 
 import keras
 
-from deeper.components import registry
+from deeper.components import backend_classes, registry
 from deeper.components.constraints import Real, Satisfies, String
 from deeper.components.keras_constraints import Component
 from deeper.components.optimizers.untracked import Untracked
@@ -170,15 +170,20 @@ class ProximalL1(keras.optimizers.Optimizer):
         for grad, variable in zip(grads, trainable_variables):
             if grad is None or not self.regularized(variable):
                 continue
-            t = keras.ops.multiply(keras.ops.cast(learning_rate, variable.dtype), self.l1)
+            # l1 made a tensor of the variable's dtype: on Keras's PyTorch backend a Python
+            # float meets a float64 tensor as float32 (0.05 -> 0.0500000007), and `ops.cast`
+            # of a Python float goes through float32 on TensorFlow. relu(|w| - t) =
+            # max(|w| - t, 0): `ops.maximum` computes float64 in float32 on PyTorch.
+            t = keras.ops.multiply(keras.ops.cast(learning_rate, variable.dtype),
+                                   keras.ops.convert_to_tensor(self.l1, variable.dtype))
             variable.assign(keras.ops.sign(variable)
-                            * keras.ops.maximum(keras.ops.abs(variable) - t, 0.0))
+                            * keras.ops.relu(keras.ops.abs(variable) - t))
 
     def finalize_variable_values(self, var_list):
         self.inner_optimizer.finalize_variable_values(var_list)
 
     def get_config(self):
-        return {"name": self.name, "optimizer": keras.saving.serialize_keras_object(
+        return {"name": self.name, "optimizer": backend_classes.serialize(
             self.inner_optimizer), "l1": self.l1, "exclude": list(self.exclude)}
 
     @classmethod

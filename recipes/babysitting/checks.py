@@ -45,7 +45,7 @@ class Job:
 
 
 def _mean_loss(loss, y, probabilities):
-    return float(np.mean(np.asarray(loss(y, probabilities))))
+    return float(np.mean(keras.ops.convert_to_numpy(loss(y, probabilities))))
 
 
 def finite_values(job):

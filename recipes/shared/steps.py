@@ -1,5 +1,5 @@
 """A compiled plain gradient-descent loop on one batch, shared by the SGD-vs-GD recipes,
-on the TensorFlow and JAX backends; and `steps_per_execution` per backend."""
+on the TensorFlow, JAX and PyTorch backends; and `steps_per_execution` per backend."""
 
 from __future__ import annotations
 
@@ -25,16 +25,19 @@ def gradient_steps(model, learning_rate, loss=None):
     (no momentum) and `loss` (default: sparse categorical cross-entropy on
     logits), the mean over the batch. Returns the loss before the last step,
     a backend tensor. TensorFlow runs the loop in one `tf.function`; JAX runs
-    one `jax.jit` step (`stateless_call`, `stateless_apply`) per iteration.
+    one `jax.jit` step (`stateless_call`, `stateless_apply`) per iteration;
+    PyTorch runs eagerly (`torch.autograd.grad`, then the optimizer's `apply`).
     """
     optimizer = keras.optimizers.SGD(learning_rate)
     optimizer.build(model.trainable_variables)
     loss_fn = _loss(loss)
     if keras.backend.backend() == "jax":
         return _jax_steps(model, optimizer, loss_fn)
+    if keras.backend.backend() == "torch":
+        return _torch_steps(model, optimizer, loss_fn)
     if keras.backend.backend() != "tensorflow":
-        raise NotImplementedError(f"`gradient_steps` runs on the TensorFlow and JAX backends. "
-                                  f"Received: backend={keras.backend.backend()}")
+        raise NotImplementedError(f"`gradient_steps` runs on the TensorFlow, JAX and PyTorch "
+                                  f"backends. Received: backend={keras.backend.backend()}")
     import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
@@ -77,6 +80,26 @@ def _jax_steps(model, optimizer, loss_fn):
         for group, values in zip(variables, state):
             for variable, new in zip(group, values):
                 variable.assign(new)
+        return loss
+
+    return train
+
+
+def _torch_steps(model, optimizer, loss_fn):
+    import torch
+
+    variables = model.trainable_variables
+
+    def train(x, y, iterations):
+        x, y = ops.convert_to_tensor(x), ops.convert_to_tensor(y)
+        loss = ops.zeros(())
+        for _ in range(int(iterations)):
+            with torch.enable_grad():
+                loss = loss_fn(y, model(x, training=True))
+                grads = torch.autograd.grad(loss, [v.value for v in variables])
+            with torch.no_grad():
+                optimizer.apply(list(grads), variables)
+            loss = loss.detach()
         return loss
 
     return train

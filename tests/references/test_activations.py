@@ -19,6 +19,12 @@ _spec.loader.exec_module(refs)
 X = np.linspace(-6.0, 6.0, 241)
 
 
+def _np(tensor):
+    """A layer's output as NumPy on every backend (PyTorch refuses `np.asarray` on a tensor
+    that requires grad)."""
+    return keras.ops.convert_to_numpy(tensor)
+
+
 def _value_and_grad(fn, x):
     """fn(x) and its elementwise derivative (the gradient of the sum), on any backend."""
     with autodiff.precision("float64"):
@@ -53,21 +59,21 @@ def test_tanh_linear_function_layer_and_derivative(a):
 
 
 def test_keras_relu_family_by_course_names():
-    np.testing.assert_array_equal(layers.get("relu", dtype="float64")(X), np.maximum(X, 0))
-    np.testing.assert_allclose(layers.get("softplus", dtype="float64")(X), refs.softplus(X),
+    np.testing.assert_array_equal(_np(layers.get("relu", dtype="float64")(X)), np.maximum(X, 0))
+    np.testing.assert_allclose(_np(layers.get("softplus", dtype="float64")(X)), refs.softplus(X),
                                rtol=1e-12)
     leaky = layers.get("leaky_relu", dtype="float64")
     assert isinstance(leaky, keras.layers.LeakyReLU) and leaky.negative_slope == 0.01
-    np.testing.assert_allclose(leaky(X), refs.leaky_relu(X, 0.01), atol=1e-12)
+    np.testing.assert_allclose(_np(leaky(X)), refs.leaky_relu(X, 0.01), atol=1e-12)
     # Keras's defaults differ from the course's 0.01: the layer 0.3, the function 0.2.
     assert keras.layers.LeakyReLU().negative_slope == pytest.approx(0.3)
-    np.testing.assert_allclose(keras.activations.leaky_relu(X), refs.leaky_relu(X, 0.2),
+    np.testing.assert_allclose(_np(keras.activations.leaky_relu(X)), refs.leaky_relu(X, 0.2),
                                atol=1e-6)
     prelu = layers.get("prelu", dtype="float64")
     x2 = X.reshape(-1, 1)
-    np.testing.assert_array_equal(prelu(x2), np.maximum(x2, 0))  # slope starts at 0
+    np.testing.assert_array_equal(_np(prelu(x2)), np.maximum(x2, 0))  # slope starts at 0
     prelu.alpha.assign([0.25])
-    np.testing.assert_allclose(prelu(x2), refs.leaky_relu(x2, 0.25), atol=1e-12)
+    np.testing.assert_allclose(_np(prelu(x2)), refs.leaky_relu(x2, 0.25), atol=1e-12)
     assert "alpha" in prelu.trainable_variables[0].path
 
 
@@ -92,12 +98,12 @@ def test_noisy_relu_inference_is_relu_and_training_noise_has_the_papers_variance
     # Far above 0, max(0, x + eps) = x + eps: eps has mean 0 and variance sigmoid(x).
     n = 20000
     xs = np.full((n,), 4.0)
-    eps = np.asarray(layer(xs, training=True)) - 4.0
+    eps = _np(layer(xs, training=True)) - 4.0
     var = refs.sigmoid(4.0)
     assert abs(eps.mean()) < 5 * np.sqrt(var / n)
     assert abs(eps.var() - var) < 5 * np.sqrt(2 * var ** 2 / n)
     # Far below 0 the unit stays off: P(x + eps > 0) is ~ 1e-15 at x = -8.
-    assert np.all(np.asarray(layer(np.full((n,), -8.0), training=True)) == 0)
+    assert np.all(_np(layer(np.full((n,), -8.0), training=True)) == 0)
     # noise_scale multiplies the standard deviation.
     eps2 = np.asarray(layers.get("noisy_relu", noise_scale=2.0, seed=3, dtype="float64")(
         xs, training=True)) - 4.0
@@ -132,24 +138,24 @@ def test_noisy_relu_as_activation_argument_gets_the_training_flag():
                                  kernel_initializer="identity")(inputs)
     model = keras.Model(inputs, outputs)
     x = np.full((2, 5), 2.0, "float32")
-    np.testing.assert_array_equal(model(x, training=False), x)
-    assert not np.allclose(model(x, training=True), x)
+    np.testing.assert_array_equal(_np(model(x, training=False)), x)
+    assert not np.allclose(_np(model(x, training=True)), x)
 
 
 def test_rbf_layer_matches_formula():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(7, 3))
     layer = layers.get("rbf", units=4, beta=0.7, dtype="float64")
-    out = np.asarray(layer(x))
+    out = _np(layer(x))
     centers = layer.centers.numpy()
     np.testing.assert_allclose(out, refs.rbf(x, centers, np.full(4, 0.7)), rtol=1e-10)
     layer.log_betas.assign(np.log([0.1, 0.5, 1.0, 3.0]))
-    np.testing.assert_allclose(np.asarray(layer(x)), refs.rbf(x, centers, [0.1, 0.5, 1.0, 3.0]),
+    np.testing.assert_allclose(_np(layer(x)), refs.rbf(x, centers, [0.1, 0.5, 1.0, 3.0]),
                                rtol=1e-10)
-    np.testing.assert_allclose(layer(centers), np.exp(  # 1 at its own center
-        -np.asarray(layer.betas) * ((centers[:, None] - centers[None]) ** 2).sum(-1)),
+    np.testing.assert_allclose(_np(layer(centers)), np.exp(  # 1 at its own center
+        -_np(layer.betas) * ((centers[:, None] - centers[None]) ** 2).sum(-1)),
         rtol=1e-10)
-    np.testing.assert_allclose(np.diag(np.asarray(layer(centers))), 1.0, atol=1e-12)
+    np.testing.assert_allclose(np.diag(_np(layer(centers))), 1.0, atol=1e-12)
 
 
 def test_rbf_centers_from_data_by_kmeans_and_trainable():

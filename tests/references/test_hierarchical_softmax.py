@@ -34,11 +34,11 @@ def _layer_and_reference(num_classes, n_clusters, seed=0):
                                                       (12, 5)])
 def test_matches_explicit_enumeration_of_the_tree(num_classes, n_clusters):
     layer, h, expected = _layer_and_reference(num_classes, n_clusters)
-    probs = np.asarray(layer(h))
+    probs = keras.ops.convert_to_numpy(layer(h))
     np.testing.assert_allclose(probs, expected, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-12)
     labels = np.arange(6) % num_classes
-    np.testing.assert_allclose(np.asarray(layer(h, labels)),
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(h, labels)),
                                np.log(expected[np.arange(6), labels]), rtol=1e-10)
     # the loss from either output: -mean log p(y | x)
     nll = -np.mean(np.log(expected[np.arange(6), labels]))
