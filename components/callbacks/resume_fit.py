@@ -5,10 +5,14 @@ from __future__ import annotations
 import keras
 
 from deeper.components.callbacks.exact_checkpoint import ExactCheckpoint
+from deeper.components.data.numpy_batches import NumpyBatches
 from deeper.components.validation import check_number, check_type
 
 
 def _is_dataset(x):
+    """A `tf.data.Dataset` or `data.numpy_batches` (both reshuffle keyed on the epoch)."""
+    if isinstance(x, NumpyBatches):
+        return True
     try:
         import tensorflow as tf
     except ImportError:  # no TensorFlow: NumPy input only
@@ -17,6 +21,9 @@ def _is_dataset(x):
 
 
 def _first_batch(x, y, batch_size):
+    if isinstance(x, NumpyBatches):
+        xb, yb = x[0]
+        return xb, yb, None
     if _is_dataset(x):
         element = tuple(next(iter(x)))
         return element[0], element[1], element[2] if len(element) > 2 else None
@@ -56,7 +63,7 @@ def resume_fit(model, x, y=None, *, epochs, checkpoint, callbacks=None, batch_si
         model: a compiled `keras.Model`, built as the checkpointed one was.
         x: the training input: a `tf.data.Dataset` yielding the same batches
             every run (deeper's `data.pipeline`, `augment`, `augment_1d`,
-            `HardExampleSampler.dataset`), or NumPy arrays with
+            `HardExampleSampler.dataset`), `data.numpy_batches`, or NumPy arrays with
             `shuffle=False` (and `batch_size`).
         y: targets for array input. Defaults to None.
         epochs: the total number of epochs of the run.

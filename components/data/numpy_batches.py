@@ -61,10 +61,30 @@ class NumpyBatches(keras.utils.PyDataset):
     def on_epoch_end(self):
         self.start_epoch(self.epoch + 1)
 
+    def skip(self, batches):
+        """The rest of the current epoch after its first `batches` batches (for
+        `callbacks.resume_fit`, like `tf.data.Dataset.skip`)."""
+        return _Skipped(self, check_number("batches", batches, low=0, high=len(self),
+                                           integer=True))
+
     def start_epoch(self, epoch):
         """Make the next pass over the batches epoch `epoch` (its seeded order)."""
         self.epoch = int(epoch)
         self._order = self.order(self.epoch)
+
+
+class _Skipped(keras.utils.PyDataset):
+    """The batches of `source`'s current epoch from batch `start` on."""
+
+    def __init__(self, source, start):
+        super().__init__()
+        self.source, self.start = source, start
+
+    def __len__(self):
+        return len(self.source) - self.start
+
+    def __getitem__(self, index):
+        return self.source[self.start + index]
 
 
 class _EpochCounter:

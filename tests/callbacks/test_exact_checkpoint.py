@@ -78,6 +78,8 @@ def _setup(kind, patience):
         others.append(callbacks.HardExampleMining(sampler))
     elif kind == "arrays":  # NumPy input in a fixed order
         train = (x, y)
+    elif kind == "numpy_batches":  # the recipes' input where TensorFlow is absent
+        train = data.numpy_batches(x, y, batch_size=16, seed=1)
     else:
         train = data.augment_1d(data.pipeline(x, y, batch_size=16, seed=1), seed=2)
     inputs = keras.Input((12,))
@@ -102,7 +104,7 @@ def _train(directory, kind, crash=None, patience=10, epochs=5):
 
 
 @pytest.mark.parametrize("kind, patience", [("augment_1d", 10), ("hard_examples", 1),
-                                            ("arrays", 10)])
+                                            ("arrays", 10), ("numpy_batches", 10)])
 def test_interrupted_mid_epoch_resumes_exactly(tmp_path, kind, patience):
     expected, expected_history = _train(tmp_path / "reference", kind, patience=patience)
     with pytest.raises(Interrupted):
