@@ -48,6 +48,17 @@ CODE = textwrap.dedent("""
     diagnostics.signal_variance(model, x, y)
     from deeper.recipes.train.full_batch import fit_full_batch
     fit_full_batch(model, (x, y), max_iterations=3)
+    # the recipe on NumPy batches, with its output folder (checkpoint, plots, model.keras)
+    import tempfile
+    from deeper import recipes
+    out = tempfile.mkdtemp()
+    run = recipes.train_classifier(data.from_arrays(x, y, val_fraction=0.25), model="mlp",
+                                   width=8, epochs=2, batch_size=16, output_dir=out, verbose=0)
+    assert len(run.history["loss"]) == 2 and 0 <= run.test_metrics["accuracy"] <= 1
+    again = recipes.train_classifier(data.from_arrays(x, y, val_fraction=0.25), model="mlp",
+                                     width=8, epochs=2, batch_size=16, output_dir=out,
+                                     resume=True, verbose=0)
+    assert again.history["loss"] == run.history["loss"]  # finished: nothing trained again
     try:
         data.pipeline(x, y, batch_size=16)
     except ImportError as err:
