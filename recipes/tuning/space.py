@@ -223,31 +223,40 @@ class CourseHyperModel(kt.HyperModel):
     # -- build and fit ----------------------------------------------------------------
     def build(self, hp):
         """Build and compile the model of the trial's values (a fresh Keras session); a
-        trial of the same signature as a cached one gets that compiled model with this
-        trial's fresh state copied in (`reuse.ModelCache`), without retracing."""
+        trial of the same signature as a cached one gets that compiled model back, reset
+        to its state as built and given this trial's optimizer state
+        (`reuse.ModelCache`): nothing is built, compiled or traced again."""
         import time
 
         start = time.perf_counter()
-        # Layer-name counters and graphs do not pile up; Python's own collector frees the
-        # old models (a full gc.collect() per trial took 0.6 s on 2 cores).
-        keras.backend.clear_session(free_memory=False)
         c = self.draw(hp)
-        keras.utils.set_random_seed(self.seed)
         ds = self.dataset
-        net = models.build(self.model, ds.x_train, ds.num_classes, seed=self.seed,
-                           **{k: c[k] for k in declared.MODEL if k not in ("model",)})
         steps = -(-len(ds.x_train) // min(c["batch_size"], len(ds.x_train)))
         lr = decay_schedule(c["schedule"], c["learning_rate"], steps_per_epoch=steps,
                             epochs=self.epochs, **c["schedule_args"])
-        compiling.compile_recipe(net, c["optimizer"], lr,
-                                 steps_per_execution=self.steps_per_execution,
-                                 **c["optimizer_args"])
-        fresh = net
+        traced = {k: v for k, v in c.items() if k != "augment"}  # augmentation: tf.data
+        key = reuse.signature(traced, isinstance(lr, float))
+        net = None
         if self.cache is not None:
-            traced = {k: v for k, v in c.items() if k != "augment"}  # augmentation: tf.data
-            net = self.cache.take(reuse.signature(traced, isinstance(lr, float)), fresh)
-        if net is fresh:
+            net = self.cache.reuse(key, lambda: compiling.make_optimizer(
+                c["optimizer"], lr, **c["optimizer_args"]))
+        if net is None:
+            # Layer-name counters and graphs do not pile up; Python's own collector frees
+            # the old models (a full gc.collect() per trial took 0.6 s on 2 cores). Not
+            # for a reused model: on TensorFlow it also empties the kernel cache, which
+            # its compiled functions would then fill again (0.3-0.6 s of the first epoch).
+            keras.backend.clear_session(free_memory=False)
+            keras.utils.set_random_seed(self.seed)
+            net = models.build(self.model, ds.x_train, ds.num_classes, seed=self.seed,
+                               **{k: c[k] for k in declared.MODEL if k not in ("model",)})
+            compiling.compile_recipe(net, c["optimizer"], lr,
+                                     steps_per_execution=self.steps_per_execution,
+                                     **c["optimizer_args"])
             reuse.build_compile_state(net, ds.x_train, ds.y_train)
+            if self.cache is not None:
+                self.cache.store(key, net)
+        else:
+            reuse.reseed(self.seed)  # the global seeds a fresh trial starts from
         self.timings = {"build_seconds": time.perf_counter() - start}
         return net
 

@@ -42,8 +42,14 @@ def test_signature_ignores_only_a_float_learning_rate():
 
 
 def test_cache_keeps_the_most_recent_signatures():
+    import keras
+
     cache = reuse.ModelCache(size=2)
-    models = [object(), object(), object()]  # never trained: stored, never reused
-    for key, model in zip("abc", models):
-        assert cache.take(key, model) is model
-    assert len(cache) == 2 and list(cache._models) == ["b", "c"] and cache.hits == 0
+    nets = [keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]) for _ in range(3)]
+    for key, net in zip("abc", nets):
+        net.compile(optimizer="sgd", loss="mse")
+        cache.store(key, net)
+    assert len(cache) == 2 and list(cache._models) == ["b", "c"]
+    # Never trained: nothing traced to keep, so nothing is handed out.
+    assert cache.reuse("c", keras.optimizers.SGD) is None and cache.hits == 0
+    assert cache.reuse("a", keras.optimizers.SGD) is None
