@@ -75,9 +75,9 @@ class CourseHyperModel(kt.HyperModel):
     Builds the recipe's model (`deeper.recipes.models`) and optimizer from the
     trial's values and trains it with the trial's batch size on a pre-batched
     `tf.data` pipeline. A trial whose loss or weights become non-finite stops
-    at once (`TerminateOnNaN`) and raises `DivergedError`, a KerasTuner
-    `FailedTrialError`: the oracle records it as failed, never retries it, and
-    the search goes on.
+    at once (as Keras's `TerminateOnNaN` does, without its print) and raises
+    `DivergedError`, a KerasTuner `FailedTrialError`: the oracle records it as
+    failed, never retries it, and the search goes on.
 
     Args:
         dataset: a `deeper.components.data.Dataset`.
@@ -279,7 +279,7 @@ class CourseHyperModel(kt.HyperModel):
         history = model.fit(
             train, validation_data=val, epochs=epochs or self.epochs,
             initial_epoch=initial_epoch, shuffle=False, verbose=0,
-            callbacks=[keras.callbacks.TerminateOnNaN(), timer, *(callbacks or [])])
+            callbacks=[_StopOnNonFiniteLoss(), timer, *(callbacks or [])])
         self.timings.update(fit_seconds=time.perf_counter() - start,
                             epoch_seconds=timer.seconds)
         losses = history.history.get("loss", []) + history.history.get("val_loss", [])
@@ -292,6 +292,16 @@ class CourseHyperModel(kt.HyperModel):
             raise DivergedError(f"diverged: the loss or the weights {what} by epoch {epoch} "
                                 f"(learning_rate={hp.get('learning_rate'):.3g})")
         return history
+
+
+class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Keras's `TerminateOnNaN` without its "Batch N: Invalid loss" print: `fit` then raises
+    `DivergedError`, and the trial's own line says how it diverged."""
+
+    def on_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
 
 
 class _EpochTimer(keras.callbacks.Callback):
