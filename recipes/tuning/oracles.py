@@ -34,6 +34,7 @@ import warnings
 
 import keras_tuner as kt
 
+from deeper.recipes.tuning.space import CourseHyperModel
 from deeper.recipes.tuning.tensorboard_logs import TrialLogs
 
 _TRIAL = kt.engine.trial
@@ -223,7 +224,7 @@ class CourseTuner(TrialLogs, kt.Tuner):
         collection took 0.6 s per trial on 2 cores, and on TensorFlow the clear empties
         the kernel cache that a reused model's compiled functions fill (Hyperband's
         continued rounds reuse models)."""
-        if getattr(self.hypermodel, "cache", False) is False or self.max_model_size:
+        if not isinstance(self.hypermodel, CourseHyperModel) or self.max_model_size:
             return super()._try_build(hp)
         return self._build_hypermodel(hp)
 
