@@ -8,9 +8,10 @@ learning rate 1.78, momentum 0.9: the tuned baseline) along Nesterov's own traje
 on TRAIN problems of the `mlp` task, then scores the fitted phi and Nesterov on the
 VALIDATION problems `meta_train` uses (mean loss at step 100; Nesterov's own figure is
 its loss at step 99, the last one its loop records). RESULTS.md: relative error 0.137
-after 1000 fitting steps (validation 1.531), 0.078 after 2000 (1.502; Nesterov 1.503),
-about 7 minutes per 1000 steps on one core. `--save PHI.npy` keeps the fitted phi (for
-`meta_train` experiments started from it). TensorFlow backend.
+after 1000 fitting steps (validation 1.531), 0.078 after a second 1000-step fit from that
+phi (`--init`, a new Adam: validation 1.502; Nesterov 1.503), about 7 minutes per 1000
+steps on one core. `--save PHI.npy` keeps the fitted phi (for `meta_train` experiments
+started from it). TensorFlow backend.
 """
 
 import argparse
@@ -37,6 +38,7 @@ def main():
     parser.add_argument("--coordinates", type=int, default=2048, help="sequences per step")
     parser.add_argument("--p", type=float, default=10.0)
     parser.add_argument("--output-scale", type=float, default=1.0)
+    parser.add_argument("--init", default=None, metavar="PHI.npy", help="start from this phi")
     parser.add_argument("--save", default=None, metavar="PHI.npy")
     args = parser.parse_args()
     lr, mu = args.learning_rate, args.momentum
@@ -72,7 +74,7 @@ def main():
     print(f"{grads.shape[1]} coordinate sequences of {STEPS} steps; Nesterov (lr {lr}, momentum "
           f"{mu}) on the validation problems, step 99: {np.mean(np.concatenate(teacher)):.4g}")
 
-    phi = keras.Variable(lstm.initial_phi(0))
+    phi = keras.Variable(np.load(args.init) if args.init else lstm.initial_phi(0))
     adam = keras.optimizers.Adam(3e-3)
     adam.build([phi])
 
