@@ -4,6 +4,9 @@
     deeper meta-train --task mlp --meta-iterations 200 --out runs/mlp
     deeper meta-train --preset mlp --out runs/mlp --resume          # continue a checkpoint
 
+The `mlp` preset's recipe has no meta-training stage: it imitates tuned Nesterov
+momentum, then chooses its output scale (`deeper.recipes.learn.presets`).
+
 Writes `<out>/meta_train.npz` (the resumable checkpoint), `<out>/<name>.json` (a preset
 file: `LearnedOptimizer(preset=None, phi=json.load(...)["phi"])`) and
 `<out>/metrics.json`; prints one line per meta-iteration and a last line with the result.
@@ -98,9 +101,13 @@ def run(args):
                "wall_time_s": result.wall_time, "recipe": recipe, "history": result.history}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False,
                                                  default=str) + "\n")
+    where = (f" at meta-iteration {result.best_iteration}" if "meta_iterations" in recipe
+             else "")
+    if "output_scales" in recipe:
+        where += f" with output scale {result.output_scale:g}"
     print(f"meta-train {name}: best validation {recipe['validation_metric']} "
-          f"{result.best_validation:.4g} at meta-iteration {result.best_iteration} "
-          f"in {result.wall_time:.0f} s; learned optimizer written to {path}")
+          f"{result.best_validation:.4g}{where} in {result.wall_time:.0f} s; learned "
+          f"optimizer written to {path}")
     return 0
 
 

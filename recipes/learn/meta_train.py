@@ -76,9 +76,31 @@ def validate(unroller, phi, problems, steps, metric):
     return score if math.isfinite(score) else math.inf
 
 
+def tune_output_scale(phi, task, *, scales, validation_problems=16, steps=100,
+                      validation_metric="final", p=10.0, seed=0):
+    """The output scale of `scales` with which phi scores best on held-out problems.
+
+    The learned optimizer's own "learning rate", chosen like the baselines' (a grid,
+    scored on problems of the VALIDATION stream, never on TEST ones).
+
+    Returns:
+        (best scale, {scale: mean score}), a diverged run scoring inf.
+    """
+    task = resolve_task(task)
+    validation_metric = check_choice("validation_metric", validation_metric, ("sum", "final"))
+    if not scales or any(not isinstance(s, (int, float)) or not s > 0 for s in scales):
+        raise ValueError(f"`scales` must be a non-empty list of numbers > 0. Received: "
+                         f"scales={scales!r}")
+    held_out = [task(problem_seed(seed, VALIDATION, i)) for i in range(validation_problems)]
+    table = {float(s): validate(Unroller(held_out[0], min(20, steps), p, float(s)), phi,
+                                held_out, steps, validation_metric) for s in scales}
+    return min(table, key=table.get), table
+
+
 def meta_train(task, *, meta_iterations=1000, steps=100, unroll=20, meta_learning_rate=1e-3,
                validation_problems=8, validate_every=25, validation_metric="sum", p=10.0,
-               output_scale=0.1, seed=0, output_dir=None, resume=False, verbose=1):
+               output_scale=0.1, seed=0, init_phi=None, output_dir=None, resume=False,
+               verbose=1):
     """Meta-train the learned LSTM optimizer on problems sampled from `task`.
 
     Each meta-iteration samples a fresh problem (seed from `seed` and the iteration),
@@ -87,7 +109,8 @@ def meta_train(task, *, meta_iterations=1000, steps=100, unroll=20, meta_learnin
     gradient of the meta-loss sum_t f(theta_t) over that unroll (optimizee gradients
     held constant, as in the paper); theta and the LSTM state carry over to the next
     unroll. Every `validate_every` meta-iterations, phi is scored on held-out
-    problems; the best phi is kept.
+    problems; the best phi is kept (the starting phi is scored too, so the kept phi is
+    never worse on them than the one meta-training began from).
 
     Args:
         task: `"quadratic"`, `"mlp"` or a callable `seed -> Problem` (see
@@ -103,6 +126,8 @@ def meta_train(task, *, meta_iterations=1000, steps=100, unroll=20, meta_learnin
         p: the preprocessing constant, > 0. Defaults to 10.
         output_scale: the LSTM output's scale, > 0. Defaults to 0.1.
         seed: seeds the initial phi and every sampled problem. Defaults to 0.
+        init_phi: start from this phi (for instance `recipes.learn.imitate`'s) instead
+            of a random one. Defaults to `None`.
         output_dir: a directory for the checkpoint (written at every validation).
             Defaults to `None` (no checkpoint).
         resume: continue from the checkpoint in `output_dir` (an existing checkpoint
@@ -137,15 +162,29 @@ def meta_train(task, *, meta_iterations=1000, steps=100, unroll=20, meta_learnin
 
     unroller = Unroller(task(problem_seed(seed, TRAIN, 0)), unroll, p, output_scale)
     held_out = [task(problem_seed(seed, VALIDATION, i)) for i in range(validation_problems)]
-    phi = keras.Variable(lstm.initial_phi(seed), name="phi")
+    if init_phi is None:
+        start_phi = lstm.initial_phi(seed)
+    else:
+        start_phi = np.asarray(init_phi, "float32")
+        if start_phi.shape != (lstm.PHI_SIZE,) or not np.isfinite(start_phi).all():
+            raise ValueError(f"`init_phi` must be {lstm.PHI_SIZE} finite numbers. Received: "
+                             f"init_phi of shape {start_phi.shape}")
+    phi = keras.Variable(start_phi, name="phi")
     adam = keras.optimizers.Adam(meta_learning_rate)
     adam.build([phi])
     history = {"iteration": [], "meta_loss": [], "validation_iteration": [], "validation": []}
     state = {"start": 0, "best": math.inf, "best_iteration": 0, "wall": 0.0,
-             "best_phi": lstm.initial_phi(seed)}
+             "best_phi": start_phi.copy()}
     if resume and checkpoint.exists():
         _restore(checkpoint, phi, adam, history, state)
     begin = time.perf_counter()
+    if state["start"] == 0:
+        state["best"] = validate(unroller, phi.value, held_out, steps, validation_metric)
+        history["validation_iteration"].append(0)
+        history["validation"].append(state["best"] if math.isfinite(state["best"]) else None)
+        if verbose and init_phi is not None:
+            print(f"meta-iteration 0/{meta_iterations}: validation {state['best']:.4g} "
+                  "(the starting phi)", flush=True)
     for iteration in range(state["start"], meta_iterations):
         problem = task(problem_seed(seed, TRAIN, iteration))
         carry, data = unroller.start(problem)

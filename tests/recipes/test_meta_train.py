@@ -45,7 +45,7 @@ def test_meta_training_lowers_the_validation_meta_loss():
     assert after == pytest.approx(result.best_validation, rel=1e-5)
     assert after < 0.5 * before
     assert len(result.history["meta_loss"]) == 30 and result.history["validation_iteration"] == [
-        10, 20, 30]
+        0, 10, 20, 30]  # the starting phi is scored too
     assert isinstance(result.optimizer(), optimizers.LearnedOptimizer)
 
 
@@ -134,6 +134,18 @@ def test_quadratic_preset_is_reproduced_by_its_recipe(tmp_path):
     shipped = optimizers.learned_lstm.load_preset("quadratic")
     assert made["best_iteration"] == shipped["best_iteration"]
     assert made["best_validation"] == pytest.approx(shipped["best_validation"], rel=1e-3)
+
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("DEEPER_REPRODUCE_PRESETS"),
+                    reason="7 minutes of imitation and scale search: set "
+                           "DEEPER_REPRODUCE_PRESETS=1 to run")
+def test_mlp_preset_is_reproduced_by_its_recipe(tmp_path):
+    made = json.loads(presets.make_preset("mlp", tmp_path, verbose=0).read_text())
+    shipped = optimizers.learned_lstm.load_preset("mlp")
+    assert made["best_validation"] == pytest.approx(shipped["best_validation"], rel=2e-2)
+    assert made["wall_time_s"] <= 20 * 60
 
 
 # notebooks/08_learning_to_learn.ipynb executes in tests/test_notebooks.py.
