@@ -56,12 +56,14 @@ def run_recipe(recipe, output_dir=None, resume=False, verbose=1):
     task = tasks.TASKS[recipe["task"]](**recipe["task_args"])
     settings = {k: v for k, v in recipe.items() if k not in STAGE_KEYS}
     common = {"output_dir": output_dir, "resume": resume, "verbose": verbose}
+    output_scale = recipe.get("output_scale", 0.1)  # meta_train's default, for every stage
     phi = history = None
     if "imitate" in recipe:
         args = dict(recipe["imitate"])
         teacher_task = tasks.TASKS[recipe["task"]](**args.pop("task_args", recipe["task_args"]))
         phi, error = imitate(teacher_task, steps=recipe["steps"], seed=recipe["seed"],
-                             output_scale=recipe.get("output_scale", 1.0), **args, **common)
+                             p=recipe.get("p", 10.0), output_scale=output_scale, **args,
+                             **common)
         history = {"imitation_relative_error": error}
     earlier = 0.0  # meta-training time of the calls before a resumed one
     if "meta_iterations" in recipe:
@@ -71,7 +73,7 @@ def run_recipe(recipe, output_dir=None, resume=False, verbose=1):
         history = {**(history or {}), **result.history}
     else:
         result = MetaTrainResult(phi=phi, last_phi=phi, p=recipe.get("p", 10.0),
-                                 output_scale=recipe.get("output_scale", 0.1), history={},
+                                 output_scale=output_scale, history={},
                                  best_validation=math.nan, best_iteration=0, wall_time=0.0,
                                  output_dir=None if output_dir is None else str(output_dir))
     if "output_scales" in recipe:
