@@ -24,9 +24,8 @@ from keras import ops
 
 from deeper.components.optimizers import learned_lstm_math as lstm
 from deeper.components.validation import check_number, check_seed
+from deeper.recipes.learn.meta_train import IMITATION, problem_seed, resolve_task
 from deeper.recipes.learn.unroll import Unroller, compile_fn, value_and_grad
-
-IMITATION = 4  # the stream of problem seeds the teacher's trajectories come from
 
 
 def teacher(unroller, steps, learning_rate, momentum):
@@ -83,8 +82,6 @@ def imitate(task, *, learning_rate, momentum=0.9, problems=8, fit_steps=1000,
     Returns:
         (phi as float32 NumPy, the last fit step's relative squared error).
     """
-    from deeper.recipes.learn.meta_train import problem_seed, resolve_task
-
     task = resolve_task(task)
     learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
     momentum = check_number("momentum", momentum, low=0, high=1, high_open=True)

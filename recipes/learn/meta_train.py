@@ -17,11 +17,12 @@ from deeper.components.validation import check_bool, check_choice, check_number,
 from deeper.recipes.learn import tasks
 from deeper.recipes.learn.unroll import Unroller
 
-TRAIN, VALIDATION, TEST, TUNING = 0, 1, 2, 3  # independent streams of problem seeds
+# Independent streams of problem seeds (IMITATION: the teacher's runs in `imitate`).
+TRAIN, VALIDATION, TEST, TUNING, IMITATION = 0, 1, 2, 3, 4
 
 
 def problem_seed(seed, stream, index):
-    """The seed of problem `index` of `stream` (TRAIN, VALIDATION, TEST, TUNING)."""
+    """The seed of problem `index` of `stream` (TRAIN, VALIDATION, TEST, TUNING, IMITATION)."""
     return int(np.random.SeedSequence([seed, stream, index]).generate_state(1)[0])
 
 
