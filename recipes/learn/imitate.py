@@ -97,7 +97,8 @@ def imitate(task, *, learning_rate, momentum=0.9, problems=8, fit_steps=1000,
     checkpoint = None if output_dir is None else Path(output_dir) / "imitate.npz"
     if checkpoint is not None and checkpoint.exists() and not resume:
         raise ValueError("`output_dir` already holds an imitation checkpoint: pass "
-                         f"resume=True to continue it. Received: output_dir={str(output_dir)!r}")
+                         "resume=True (`--resume` on the command line) to continue it. Received: "
+                         f"output_dir={str(output_dir)!r}")
     if resume and checkpoint is None:
         raise ValueError("`resume` needs an `output_dir` holding a checkpoint. "
                          "Received: resume=True, output_dir=None")

@@ -156,7 +156,8 @@ def meta_train(task, *, meta_iterations=1000, steps=100, unroll=20, meta_learnin
     checkpoint = None if output_dir is None else Path(output_dir) / "meta_train.npz"
     if checkpoint is not None and checkpoint.exists() and not resume:
         raise ValueError("`output_dir` already holds a meta-training checkpoint: pass "
-                         f"resume=True to continue it. Received: output_dir={str(output_dir)!r}")
+                         "resume=True (`--resume` on the command line) to continue it. Received: "
+                         f"output_dir={str(output_dir)!r}")
     if resume and checkpoint is None:
         raise ValueError("`resume` needs an `output_dir` holding a checkpoint. "
                          "Received: resume=True, output_dir=None")
