@@ -43,7 +43,7 @@ def test_teacher_is_nesterov_momentum_from_its_formula():
         np.testing.assert_allclose(updates[t], update, rtol=1e-4, atol=1e-6)
 
 
-def test_teacher_is_kerass_nesterov_run():
+def test_teacher_matches_the_keras_nesterov_run():
     problem, steps = regression(4), 10
     grads, updates = teacher(Unroller(problem, 1, 10.0, 1.0), steps, 0.05, 0.9)(problem)
     theta = np.cumsum(updates, axis=0)  # theta_0 = 0
