@@ -16,15 +16,14 @@ the LSTM fed the teacher's gradients emits the teacher's updates:
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
 from keras import ops
 
 from deeper.components.optimizers import learned_lstm_math as lstm
-from deeper.components.validation import check_number, check_seed
-from deeper.recipes.learn.meta_train import IMITATION, problem_seed, resolve_task
+from deeper.components.validation import check_choice, check_number, check_seed
+from deeper.recipes.learn.meta_train import IMITATION, checkpoint_path, problem_seed, resolve_task
 from deeper.recipes.learn.unroll import Unroller, compile_fn, value_and_grad
 
 
@@ -94,14 +93,8 @@ def imitate(task, *, learning_rate, momentum=0.9, problems=8, fit_steps=1000,
     p = check_number("p", p, low=0, low_open=True)
     output_scale = check_number("output_scale", output_scale, low=0, low_open=True)
     seed = check_seed("seed", seed)
-    checkpoint = None if output_dir is None else Path(output_dir) / "imitate.npz"
-    if checkpoint is not None and checkpoint.exists() and not resume:
-        raise ValueError("`output_dir` already holds an imitation checkpoint: pass "
-                         "resume=True (`--resume` on the command line) to continue it. Received: "
-                         f"output_dir={str(output_dir)!r}")
-    if resume and checkpoint is None:
-        raise ValueError("`resume` needs an `output_dir` holding a checkpoint. "
-                         "Received: resume=True, output_dir=None")
+    verbose = check_choice("verbose", verbose, (0, 1))
+    checkpoint = checkpoint_path(output_dir, "imitate.npz", "an imitation", resume)
     start = time.perf_counter()
     first = task(problem_seed(seed, IMITATION, 0))
     unroller = Unroller(first, 1, p, output_scale)

@@ -77,6 +77,21 @@ def validate(unroller, phi, problems, steps, metric):
     return score if math.isfinite(score) else math.inf
 
 
+def checkpoint_path(output_dir, filename, what, resume):
+    """`<output_dir>/<filename>` (or `None`), refusing to overwrite a checkpoint unless
+    `resume`, and a resume without a directory; `what` names the checkpoint's kind."""
+    resume = check_bool("resume", resume)
+    checkpoint = None if output_dir is None else Path(output_dir) / filename
+    if checkpoint is not None and checkpoint.exists() and not resume:
+        raise ValueError(f"`output_dir` already holds {what} checkpoint: pass resume=True "
+                         "(`--resume` on the command line) to continue it. Received: "
+                         f"output_dir={str(output_dir)!r}")
+    if resume and checkpoint is None:
+        raise ValueError("`resume` needs an `output_dir` holding a checkpoint. "
+                         "Received: resume=True, output_dir=None")
+    return checkpoint
+
+
 def tune_output_scale(phi, task, *, scales, validation_problems=16, steps=100,
                       validation_metric="final", p=10.0, seed=0):
     """The output scale of `scales` with which phi scores best on held-out problems.
@@ -88,7 +103,12 @@ def tune_output_scale(phi, task, *, scales, validation_problems=16, steps=100,
         (best scale, {scale: mean score}), a diverged run scoring inf.
     """
     task = resolve_task(task)
+    validation_problems = check_number("validation_problems", validation_problems, low=1,
+                                       integer=True)
+    steps = check_number("steps", steps, low=1, integer=True)
     validation_metric = check_choice("validation_metric", validation_metric, ("sum", "final"))
+    p = check_number("p", p, low=0, low_open=True)
+    seed = check_seed("seed", seed)
     if not scales or any(not isinstance(s, (int, float)) or not s > 0 for s in scales):
         raise ValueError(f"`scales` must be a non-empty list of numbers > 0. Received: "
                          f"scales={scales!r}")
@@ -151,16 +171,8 @@ def meta_train(task, *, meta_iterations=1000, steps=100, unroll=20, meta_learnin
     p = check_number("p", p, low=0, low_open=True)
     output_scale = check_number("output_scale", output_scale, low=0, low_open=True)
     seed = check_seed("seed", seed)
-    resume = check_bool("resume", resume)
     verbose = check_choice("verbose", verbose, (0, 1))
-    checkpoint = None if output_dir is None else Path(output_dir) / "meta_train.npz"
-    if checkpoint is not None and checkpoint.exists() and not resume:
-        raise ValueError("`output_dir` already holds a meta-training checkpoint: pass "
-                         "resume=True (`--resume` on the command line) to continue it. Received: "
-                         f"output_dir={str(output_dir)!r}")
-    if resume and checkpoint is None:
-        raise ValueError("`resume` needs an `output_dir` holding a checkpoint. "
-                         "Received: resume=True, output_dir=None")
+    checkpoint = checkpoint_path(output_dir, "meta_train.npz", "a meta-training", resume)
 
     unroller = Unroller(task(problem_seed(seed, TRAIN, 0)), unroll, p, output_scale)
     held_out = [task(problem_seed(seed, VALIDATION, i)) for i in range(validation_problems)]

@@ -96,6 +96,8 @@ def test_resumed_imitation_ends_where_the_uninterrupted_one_does(tmp_path):
     ({"task": 3}, TypeError, "`task` must be a callable seed -> Problem"),
     ({"fit_steps": 0}, ValueError, "`fit_steps` must be an integer in [1, inf)"),
     ({"resume": True}, ValueError, "`resume` needs an `output_dir` holding a checkpoint."),
+    ({"resume": "yes"}, TypeError, "`resume` must be"),
+    ({"verbose": 2}, ValueError, "`verbose` must be one of 0, 1. Received: verbose=2"),
 ])
 def test_imitate_bad_arguments_one_sentence(kwargs, error, message):
     arguments = {"task": regression, "learning_rate": 0.05, "steps": 5, **kwargs}
@@ -126,6 +128,8 @@ def test_tune_output_scale_picks_the_best_of_its_grid():
     assert table[0.1] < table[0.01]  # the scale it was meta-trained with beats a tiny one
     with pytest.raises(ValueError, match="`scales` must be a non-empty list of numbers > 0"):
         tune_output_scale(phi, task, scales=[0.1, -1.0], steps=20)
+    with pytest.raises(ValueError, match=r"`validation_problems` must be an integer in \[1, "):
+        tune_output_scale(phi, task, scales=[0.1], validation_problems=0)
 
 
 def test_a_staged_recipe_runs_end_to_end(tmp_path):
